@@ -1,0 +1,148 @@
+"""The composition root: ``create_app(settings)`` wires every part into one ASGI app.
+
+Both vendors share one port and are told apart by path (Asleep: ``/ai/v1``,
+``/data/v1..v3``; Kintsugi: ``/v1``, ``/v2``); the emulator's own API lives under
+``/_emulator``. Every error leaves through ``render_error`` in the addressed API's
+shape: never HTML, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
+
+from emulator import asleep, control, kintsugi
+from emulator.clock import Clock, parse_instant
+from emulator.errors import ControlShape, EmulatorError, ErrorShape
+from emulator.journal import Journal, JournalMiddleware
+from emulator.limits import BodyLimitMiddleware
+from emulator.runtime import Runtime
+from emulator.settings import Settings
+from emulator.store import Store
+from emulator.tenants import Tenants
+from emulator.vendors import Vendor
+
+log = logging.getLogger("emulator")
+
+_CONTROL_SHAPE = ControlShape()
+# Control calls (state snapshots, injected hypnograms) may be large; still bounded.
+_CONTROL_MAX_BODY = 256 * 1024 * 1024
+BODY_TIMEOUT_SECONDS = 30.0
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    vendors = (asleep.vendor(), kintsugi.vendor())
+    rt = Runtime(
+        settings=settings,
+        clock=Clock(
+            parse_instant(settings.clock_start) if settings.clock_start else None,
+            frozen=settings.clock_frozen,
+        ),
+        store=Store(seed=settings.seed),
+        tenants=Tenants.from_file(settings.config) if settings.config else Tenants(),
+        journal=Journal(settings.journal_size),
+        vendors=vendors,
+    )
+
+    def shape_for(path: str) -> ErrorShape:
+        vendor = rt.vendor_for(path)
+        return vendor.errors if vendor is not None else _CONTROL_SHAPE
+
+    def limit_for(path: str) -> tuple[int, ErrorShape]:
+        vendor = rt.vendor_for(path)
+        if vendor is None:
+            return _CONTROL_MAX_BODY, _CONTROL_SHAPE
+        return vendor.max_body_bytes(settings), vendor.errors
+
+    async def on_emulator_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EmulatorError)
+        return render_error(exc)
+
+    async def on_http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        shape = shape_for(path)
+        if exc.status_code == 404:
+            return render_error(shape.not_found(path))
+        if exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            methods = [m.strip() for m in allowed.split(",") if m.strip()]
+            return render_error(shape.method_not_allowed(path, methods))
+        return render_error(shape.custom(path, exc.status_code, None))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        log.exception("unhandled error in %s %s", request.method, path, exc_info=exc)
+        return render_error(shape_for(path).internal_error(path))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for service in rt.services:
+            await service.start()
+        for hook in rt.on_startup:
+            await hook()
+        try:
+            yield
+        finally:
+            for service in reversed(rt.services):
+                await service.stop()
+            rt.store.backend.close()
+
+    app = Starlette(
+        routes=_routes(vendors),
+        middleware=[
+            Middleware(
+                JournalMiddleware,
+                journal=rt.journal,
+                classify=_classifier(rt),
+                clock=rt.clock.timestamp,
+            ),
+            Middleware(
+                BodyLimitMiddleware,
+                limit_for=limit_for,
+                render=lambda scope, exc: render_error(exc),
+                body_timeout=BODY_TIMEOUT_SECONDS,
+            ),
+        ],
+        exception_handlers={
+            EmulatorError: on_emulator_error,
+            HTTPException: on_http_exception,
+            Exception: on_crash,
+        },
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.runtime = rt
+    return app
+
+
+def render_error(exc: EmulatorError) -> Response:
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
+
+
+def _routes(vendors: tuple[Vendor, ...]) -> list[BaseRoute]:
+    control_routes = list(control.routes)
+    for vendor in vendors:
+        if vendor.control_routes:
+            control_routes.append(Mount(f"/{vendor.name}", routes=list(vendor.control_routes)))
+    routes: list[BaseRoute] = [Mount("/_emulator", routes=control_routes)]
+    for vendor in vendors:
+        routes.extend(vendor.routes)
+    return routes
+
+
+def _classifier(rt: Runtime) -> Callable[[str], str]:
+    def classify(path: str) -> str:
+        vendor = rt.vendor_for(path)
+        return vendor.name if vendor is not None else "none"
+
+    return classify

@@ -1,0 +1,205 @@
+"""The ``vendor-emulator`` command: ``serve`` (the default) and ``health``.
+
+Every ``serve`` flag has an environment twin (``--port`` / ``EMULATOR_PORT``); flags
+win. Heavy imports happen inside the subcommand so ``health`` (the Docker
+HEALTHCHECK) starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from emulator import __version__
+
+DEFAULT_ADDRESS_FILE_ENV = "EMULATOR_ADDRESS_FILE"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help", "--version")):
+        args.insert(0, "serve")
+    parser = _parser()
+    ns = parser.parse_args(args)
+    try:
+        code: int = ns.run(ns)
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vendor-emulator",
+        description="Local emulator of the Asleep and Kintsugi Voice APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"vendor-emulator {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,health}")
+
+    serve = sub.add_parser("serve", help="run the emulator (default)")
+    serve.add_argument("--host", help="address to bind [EMULATOR_HOST, default 127.0.0.1]")
+    serve.add_argument(
+        "--port", type=int, help="port to bind, 0 for any [EMULATOR_PORT, default 8080]"
+    )
+    serve.add_argument(
+        "--seed", type=int, help="seed for every generated value [EMULATOR_SEED, default 0]"
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="log level [EMULATOR_LOG_LEVEL, default info]",
+    )
+    serve.add_argument("--config", help="tenant/plan config file, TOML or JSON [EMULATOR_CONFIG]")
+    serve.add_argument("--state-file", help="keep state in this SQLite file [EMULATOR_STATE_FILE]")
+    serve.add_argument(
+        "--journal-size", type=int, help="request journal capacity, 0 = off [EMULATOR_JOURNAL_SIZE]"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", default=None, help="start with demo data [EMULATOR_DEMO]"
+    )
+    serve.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="any other setting, e.g. kintsugi.min_voice_seconds=5 (repeatable)",
+    )
+    serve.set_defaults(run=_serve)
+
+    health = sub.add_parser("health", help="exit 0 if a running emulator answers its health check")
+    health.add_argument(
+        "--url", help="base URL [default: from EMULATOR_ADDRESS_FILE or EMULATOR_PORT]"
+    )
+    health.add_argument("--timeout", type=float, default=2.0)
+    health.set_defaults(run=_health)
+
+    return parser
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    from emulator.settings import Settings
+
+    try:
+        settings = Settings.from_env(
+            os.environ,
+            host=ns.host,
+            port=ns.port,
+            seed=ns.seed,
+            log_level=ns.log_level,
+            config=ns.config,
+            state_file=ns.state_file,
+            journal_size=ns.journal_size,
+            demo=ns.demo,
+        ).with_dotted(dict(_assignment(a) for a in ns.set))
+    except ValueError as exc:
+        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    return serve(settings)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise ValueError(f"--set takes SECTION.FIELD=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def serve(settings: object) -> int:
+    """Bind, say where, and serve until interrupted."""
+    import logging
+
+    import uvicorn
+
+    from emulator.app import create_app
+    from emulator.settings import Settings
+
+    assert isinstance(settings, Settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app = create_app(settings)
+    except (OSError, ValueError) as exc:
+        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = _bind(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"vendor-emulator: error: cannot listen on {settings.host}:{settings.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    host, port = sock.getsockname()[:2]
+    url = f"http://{_url_host(host)}:{port}"
+    print(
+        f"vendor-emulator {__version__} listening on {url} serving "
+        "Asleep (/ai/v1, /data/v1..v3) and Kintsugi Voice (/v1, /v2); control API at /_emulator",
+        flush=True,
+    )
+    address_file = settings.address_file or os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
+    if address_file:
+        Path(address_file).write_text(f"{_probe_host(host)}:{port}\n", encoding="utf-8")
+    quiet = settings.log_level != "debug"
+    config = uvicorn.Config(
+        app,
+        log_level="warning" if quiet else "debug",
+        access_log=not quiet,
+        lifespan="on",
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _probe_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return _url_host(host)
+
+
+def _health(ns: argparse.Namespace) -> int:
+    import json
+    import urllib.request
+
+    base = ns.url or _local_base_url()
+    try:
+        with urllib.request.urlopen(
+            f"{base.rstrip('/')}/_emulator/health", timeout=ns.timeout
+        ) as resp:
+            body = json.loads(resp.read())
+            ok = resp.status == 200 and body.get("status") == "ok"
+    except (OSError, ValueError) as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print("healthy" if ok else "unhealthy")
+    return 0 if ok else 1
+
+
+def _local_base_url() -> str:
+    address_file = os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
+    if address_file and Path(address_file).is_file():
+        return "http://" + Path(address_file).read_text(encoding="utf-8").strip()
+    host = _probe_host(os.environ.get("EMULATOR_HOST", "127.0.0.1"))
+    return f"http://{host}:{os.environ.get('EMULATOR_PORT', '8080')}"

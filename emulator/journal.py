@@ -1,0 +1,152 @@
+"""The request journal: a bounded ring buffer of what clients asked and what they got.
+
+Recorded by an outermost ASGI middleware, so it sees every vendor request, including
+404s, 413s, injected faults and crashes. The emulator's own ``/_emulator`` calls are
+not recorded: the journal is about the client under test. Bounded (``journal_size``,
+0 turns it off) because unbounded journals are the classic mock-server OOM
+(anchors.md §1c: aimock, WireMock #29).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_emulator"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    time: float
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    api_key: str | None
+    vendor: str
+    fault: str | None
+
+    def to_json(self, render_time: Callable[[float], str]) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": render_time(self.time),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 3),
+            "api_key": self.api_key,
+            "vendor": self.vendor,
+            "fault": self.fault,
+        }
+
+
+class Journal:
+    """Newest last; old entries fall off the front once ``size`` is reached."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(size, 0)
+        self._entries: deque[Entry] = deque(maxlen=self.size or 1)
+        self._ids = itertools.count(1)
+
+    def record(self, **fields: Any) -> None:
+        if self.size:
+            self._entries.append(Entry(id=next(self._ids), **fields))
+
+    def query(
+        self,
+        *,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        api_key: str | None = None,
+        vendor: str | None = None,
+        faulted: bool | None = None,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        found: Iterable[Entry] = self._entries if self.size else ()
+        if method:
+            found = (e for e in found if e.method == method.upper())
+        if path_prefix:
+            found = (e for e in found if e.path.startswith(path_prefix))
+        if api_key is not None:
+            found = (e for e in found if e.api_key == api_key)
+        if vendor:
+            found = (e for e in found if e.vendor == vendor)
+        if faulted is not None:
+            found = (e for e in found if (e.fault is not None) == faulted)
+        result = list(found)
+        return result[-limit:] if limit else result
+
+    def clear(self, api_key: str | None = None) -> int:
+        before = len(self._entries)
+        if api_key is None:
+            self._entries.clear()
+        else:
+            kept = [e for e in self._entries if e.api_key != api_key]
+            self._entries.clear()
+            self._entries.extend(kept)
+        return before - len(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries) if self.size else 0
+
+
+class JournalMiddleware:
+    """Times each request and records it once the response status is known."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        journal: Journal,
+        classify: Callable[[str], str],
+        clock: Callable[[], float],
+    ) -> None:
+        self.app = app
+        self.journal = journal
+        self.classify = classify
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not self.journal.size or path.startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            state = scope.get("state") or {}
+            self.journal.record(
+                time=self.clock(),
+                method=scope["method"],
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                api_key=_header(scope, b"x-api-key"),
+                vendor=self.classify(path),
+                fault=state.get("fault"),
+            )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None

@@ -1,0 +1,32 @@
+"""What a vendor package hands the app: its routes, error shape, limits and scenarios.
+
+Only ``app.py`` sees more than one vendor; each vendor package builds one ``Vendor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from emulator.errors import ErrorShape
+from emulator.settings import Settings
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    title: str
+    prefixes: tuple[str, ...]
+    routes: Sequence[BaseRoute]
+    errors: ErrorShape
+    max_body_bytes: Callable[[Settings], int]
+    # Extra control endpoints, mounted under /_emulator/<name>/.
+    control_routes: Sequence[BaseRoute] = ()
+    # Magic inputs and controls, listed by GET /_emulator/scenarios.
+    scenarios: Callable[[], list[dict[str, Any]]] = field(default=list)
+
+    def serves(self, path: str) -> bool:
+        return any(path == p.rstrip("/") or path.startswith(p) for p in self.prefixes)

@@ -1,0 +1,135 @@
+"""The control API: health, reset, journal filters and bound, scenarios."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator import __version__
+from emulator.app import create_app
+from emulator.settings import Settings
+from emulator.store import Namespace
+
+
+def test_health_reports_status_and_version(emulator_client: TestClient) -> None:
+    r = emulator_client.get("/_emulator/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["version"] == __version__
+    assert {a["name"] for a in body["apis"]} == {"asleep", "kintsugi"}
+
+
+def test_journal_records_vendor_requests_newest_last(emulator_client: TestClient) -> None:
+    emulator_client.get("/v2/a", headers={"x-api-key": "k1"})
+    emulator_client.post("/ai/v1/b?x=1", headers={"x-api-key": "k2"})
+    emulator_client.get("/_emulator/health")
+    entries = emulator_client.get("/_emulator/requests").json()["requests"]
+    assert [(e["method"], e["path"], e["status"], e["api_key"], e["vendor"]) for e in entries] == [
+        ("GET", "/v2/a", 404, "k1", "kintsugi"),
+        ("POST", "/ai/v1/b", 404, "k2", "asleep"),
+    ]
+    assert entries[1]["query"] == "x=1"
+    assert entries[0]["duration_ms"] >= 0
+    assert entries[0]["id"] < entries[1]["id"]
+    assert entries[0]["time"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("method=post", ["/ai/v1/b", "/v2/d"]),
+        ("path_prefix=/v2", ["/v2/a", "/v2/d"]),
+        ("api_key=k1", ["/v2/a", "/ai/v1/b"]),
+        ("vendor=asleep", ["/ai/v1/b", "/data/v3/c"]),
+        ("limit=2", ["/data/v3/c", "/v2/d"]),
+        ("method=POST&api_key=k2", ["/v2/d"]),
+    ],
+)
+def test_journal_filters(emulator_client: TestClient, query: str, expected: list[str]) -> None:
+    emulator_client.get("/v2/a", headers={"x-api-key": "k1"})
+    emulator_client.post("/ai/v1/b", headers={"x-api-key": "k1"})
+    emulator_client.get("/data/v3/c", headers={"x-api-key": "k2"})
+    emulator_client.post("/v2/d", headers={"x-api-key": "k2"})
+    got = emulator_client.get(f"/_emulator/requests?{query}").json()["requests"]
+    assert [e["path"] for e in got] == expected
+
+
+def test_journal_is_bounded_and_clearable() -> None:
+    with TestClient(create_app(Settings(journal_size=3))) as client:
+        for i in range(5):
+            client.get(f"/v2/x{i}")
+        body = client.get("/_emulator/requests").json()
+        assert body["capacity"] == 3
+        assert [e["path"] for e in body["requests"]] == ["/v2/x2", "/v2/x3", "/v2/x4"]
+        assert client.delete("/_emulator/requests").json() == {"cleared": 3}
+        assert client.get("/_emulator/requests").json()["requests"] == []
+
+
+def test_journal_can_be_turned_off() -> None:
+    with TestClient(create_app(Settings(journal_size=0))) as client:
+        client.get("/v2/x")
+        assert client.get("/_emulator/requests").json() == {
+            "capacity": 0,
+            "count": 0,
+            "requests": [],
+        }
+
+
+def test_journal_clear_for_one_key(emulator_client: TestClient) -> None:
+    emulator_client.get("/v2/a", headers={"x-api-key": "k1"})
+    emulator_client.get("/v2/b", headers={"x-api-key": "k2"})
+    assert emulator_client.delete("/_emulator/requests?api_key=k1").json() == {"cleared": 1}
+    assert [e["path"] for e in emulator_client.get("/_emulator/requests").json()["requests"]] == [
+        "/v2/b"
+    ]
+
+
+def test_bad_journal_query_is_a_control_error(emulator_client: TestClient) -> None:
+    r = emulator_client.get("/_emulator/requests?limit=many")
+    assert r.status_code == 400
+    assert r.json() == {"error": "bad_request", "message": "limit must be an integer"}
+
+
+def _mark(ns: Namespace) -> None:
+    ns.next_id("marker")
+
+
+def test_reset_everything_or_one_tenant(emulator_client: TestClient) -> None:
+    rt = emulator_client.app.state.runtime  # type: ignore[attr-defined]
+    _mark(rt.store.namespace("k1"))
+    _mark(rt.store.namespace("k2"))
+    emulator_client.get("/v2/a", headers={"x-api-key": "k1"})
+    emulator_client.get("/v2/a", headers={"x-api-key": "k2"})
+
+    r = emulator_client.post("/_emulator/reset?api_key=k1")
+    assert r.json() == {"reset": "tenant", "api_key": "k1"}
+    assert rt.store.tenants() == ["k2"]
+    assert {
+        e["api_key"] for e in emulator_client.get("/_emulator/requests").json()["requests"]
+    } == {"k2"}
+
+    assert emulator_client.post("/_emulator/reset").json() == {"reset": "all", "api_key": None}
+    assert rt.store.tenants() == []
+    assert emulator_client.get("/_emulator/requests").json()["requests"] == []
+
+
+def test_reset_refuses_an_empty_key(emulator_client: TestClient) -> None:
+    r = emulator_client.post("/_emulator/reset?api_key=")
+    assert r.status_code == 400
+    assert r.json()["error"] == "bad_request"
+
+
+def test_control_api_errors_are_json(emulator_client: TestClient) -> None:
+    r = emulator_client.delete("/_emulator/health")
+    assert r.status_code == 405
+    assert r.json()["error"] == "method_not_allowed"
+    r = emulator_client.get("/_emulator/nothing")
+    assert r.status_code == 404
+    assert r.json()["error"] == "not_found"
+
+
+def test_scenarios_are_listed(emulator_client: TestClient) -> None:
+    r = emulator_client.get("/_emulator/scenarios")
+    assert r.status_code == 200
+    assert isinstance(r.json()["scenarios"], list)
