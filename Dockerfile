@@ -28,7 +28,7 @@ WORKDIR /var/lib/vendor-emulator
 EXPOSE 8080
 # No curl in the image: the emulator's own CLI asks /_emulator/health on the address it
 # wrote at start-up, so the check follows a --port given on the command line.
-HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 \
+HEALTHCHECK --interval=2s --timeout=3s --start-period=1s --retries=3 \
     CMD ["vendor-emulator", "health"]
 ENTRYPOINT ["vendor-emulator"]
 CMD ["serve"]
