@@ -1,0 +1,70 @@
+"""The committed fixture files: regenerated identically, and each parses and is judged
+as ``fixtures/audio/manifest.json`` says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.audio import (
+    check_asleep_audio_chunk,
+    check_asleep_melspectrogram,
+    check_kintsugi,
+    inspect_audio,
+)
+from tests.audio.conftest import FIXTURES, fixture_bytes, load_manifest
+
+MANIFEST = load_manifest()
+IDS = [entry["name"] for entry in MANIFEST]
+
+
+def test_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
+    script = FIXTURES / "make_fixtures.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, timeout=120)
+    generated = sorted(p.name for p in tmp_path.iterdir())
+    assert generated == sorted([*IDS, "manifest.json", "README.md"])
+    for name in generated:
+        assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+
+
+def test_fixtures_are_small() -> None:
+    assert all((FIXTURES / name).stat().st_size < 200 * 1024 for name in IDS)
+
+
+def test_readme_lists_every_fixture() -> None:
+    readme = (FIXTURES / "README.md").read_text("utf-8")
+    assert all(f"`{name}`" in readme for name in IDS)
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=IDS)
+def test_inspect_audio(entry: dict[str, Any]) -> None:
+    info = inspect_audio(fixture_bytes(entry["name"]))
+    assert info.container == entry["container"]
+    assert (info.error.code if info.error else None) == entry["error"]
+    assert [w.code for w in info.warnings] == entry["warnings"]
+    if info.error is not None:
+        assert info.error.message  # a human sentence, not just a code
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=IDS)
+def test_kintsugi_verdict(entry: dict[str, Any]) -> None:
+    verdict = check_kintsugi(fixture_bytes(entry["name"]))
+    assert verdict.code == entry["kintsugi"]
+    assert verdict.ok is (entry["kintsugi"] is None)
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=IDS)
+def test_asleep_audio_verdict(entry: dict[str, Any]) -> None:
+    verdict = check_asleep_audio_chunk(fixture_bytes(entry["name"]))
+    assert verdict.code == entry["asleep"]
+    assert verdict.ok is (entry["asleep"] is None)
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=IDS)
+def test_asleep_melspectrogram_verdict(entry: dict[str, Any]) -> None:
+    verdict = check_asleep_melspectrogram(fixture_bytes(entry["name"]))
+    assert verdict.code == entry["mel"]
