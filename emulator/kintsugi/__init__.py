@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from emulator.kintsugi.errors import KintsugiShape
-from emulator.kintsugi.routes import control_routes, routes, scenarios
+from emulator.kintsugi.routes import advancer, control_routes, routes, scenarios
+from emulator.runtime import Runtime
 from emulator.vendors import Vendor
+
+
+def install(rt: Runtime) -> None:
+    """Let ``POST /_emulator/advance`` finish Kintsugi v2 predictions."""
+    rt.advancers["kintsugi"] = advancer(rt)
 
 
 def vendor() -> Vendor:
@@ -17,4 +23,5 @@ def vendor() -> Vendor:
         max_body_bytes=lambda s: s.kintsugi.max_body_bytes,
         control_routes=control_routes,
         scenarios=scenarios,
+        install=install,
     )

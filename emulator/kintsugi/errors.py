@@ -2,8 +2,21 @@
 
     EmulatorError
     └── KintsugiError          v1: {"error": code[, "context": {...}]}  (seed 002 tables)
-                               v2: {"message": code[, "context": {...}]} (errors.MessagesResponse,
-                                   kintsugi-api.md §4.8; the Python SDK reads `message`)
+        │                      v2: {"message": code[, "context": {...}]} (errors.MessagesResponse,
+        │                          kintsugi-api.md §4.8; the Python SDK reads `message`)
+        ├── InvalidApiKey              401 invalid_api_key            seed
+        ├── UnauthorizedAccount        403 unauthorized_account       seed
+        ├── NonexistentInitiation      404 nonexistent_initiation     seed
+        ├── NonexistentPrediction      404 nonexistent_prediction     INFERRED
+        ├── ConsentNotProvided         406 consent_not_provided       INFERRED (3rd-party 406)
+        ├── ExistentSession            409 existent_session           seed
+        ├── UnsupportedMetadataSpec    422 unsupported_metadata_spec  seed (+ context)
+        ├── UnsupportedFeedbackSpec    422 unsupported_feedback_spec  INFERRED (+ context)
+        ├── UnsupportedAudioSpec       422 unsupported_audio_spec     seed
+        ├── UnstandardAudio            422 unstandard_audio           seed
+        └── InsufficientAudioLength    422 insufficient_audio_length  seed
+
+Every subclass takes ``version=`` (1 or 2), which picks the body key.
 
 The server appears to be a Go service (swag-style schema names, kintsugi-api.md §7)
 whose unknown-route handler answers 404 ``path_not_found`` (seed 002). Such routers send
@@ -51,6 +64,72 @@ class KintsugiError(EmulatorError):
         return body
 
 
+class InvalidApiKey(KintsugiError):
+    status_code = 401
+    error_code = "invalid_api_key"
+
+
+class UnauthorizedAccount(KintsugiError):
+    status_code = 403
+    error_code = "unauthorized_account"
+
+
+class NonexistentInitiation(KintsugiError):
+    status_code = 404
+    error_code = "nonexistent_initiation"
+
+
+class NonexistentPrediction(KintsugiError):
+    """The session exists but no prediction was submitted for it [INFERRED code]."""
+
+    status_code = 404
+    error_code = "nonexistent_prediction"
+
+
+class ConsentNotProvided(KintsugiError):
+    """Only with ``kintsugi.no_consent_error=consent_not_provided`` [INFERRED, 3rd-party 406]."""
+
+    status_code = 406
+    error_code = "consent_not_provided"
+
+
+class ExistentSession(KintsugiError):
+    status_code = 409
+    error_code = "existent_session"
+
+
+class UnsupportedMetadataSpec(KintsugiError):
+    status_code = 422
+    error_code = "unsupported_metadata_spec"
+
+
+class UnsupportedFeedbackSpec(KintsugiError):
+    """Feedback whose score is missing or not one of the allowed values [INFERRED code]."""
+
+    status_code = 422
+    error_code = "unsupported_feedback_spec"
+
+
+class UnsupportedAudioSpec(KintsugiError):
+    status_code = 422
+    error_code = "unsupported_audio_spec"
+
+
+class UnstandardAudio(KintsugiError):
+    status_code = 422
+    error_code = "unstandard_audio"
+
+
+class InsufficientAudioLength(KintsugiError):
+    status_code = 422
+    error_code = "insufficient_audio_length"
+
+
+AUDIO_ERRORS: dict[str, type[KintsugiError]] = {
+    cls.error_code: cls for cls in (UnsupportedAudioSpec, UnstandardAudio, InsufficientAudioLength)
+}
+
+
 class KintsugiShape:
     """Framework-level failures in Kintsugi's body shape."""
 
@@ -71,6 +150,22 @@ class KintsugiShape:
         return KintsugiError("internal_server_error", status_code=500, version=version_of(path))
 
     def custom(self, path: str, status: int, code: str | None) -> EmulatorError:
-        return KintsugiError(
-            code or "internal_server_error", status_code=status, version=version_of(path)
-        )
+        if code is None:
+            code = _DEFAULT_CODES.get(
+                status, "bad_request" if status < 500 else "internal_server_error"
+            )
+        return KintsugiError(code, status_code=status, version=version_of(path))
+
+
+# The code an injected fault without one gets: the documented code for that status where
+# there is one (seed 002), else a plain name [INFERRED].
+_DEFAULT_CODES = {
+    401: "invalid_api_key",
+    403: "unauthorized_account",
+    404: "path_not_found",
+    408: "request_timeout",
+    409: "existent_session",
+    413: "request_entity_too_large",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
