@@ -1,0 +1,249 @@
+"""The emulator's Asleep controls under ``/_emulator/asleep``, and the scenario list.
+
+Not part of Asleep's API: these let a test choose what a night looks like.
+
+* ``PUT /_emulator/asleep/users/{user_id}/profile`` ``{"profile": "insomnia"}``
+  (``null`` restores the seeded default); ``GET`` shows the effective profile.
+* ``PUT /_emulator/asleep/sessions/{session_id}/hypnogram``
+  ``{"sleep_stages": [...], "breath_stages"?: [...], "snoring_stages"?: [...]}``
+  makes an exact night the session's result; ``DELETE`` removes it.
+* ``POST /_emulator/asleep/sessions/{session_id}/complete`` finishes the analysis
+  of a CLOSED session now (for ``progression = manual``).
+* Magic input: a session created with ``service = "emulator:<profile>"``.
+
+The tenant is named by the ``x-api-key`` header, as on the vendor API. Errors use
+the control shape ``{"error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from emulator.asleep.models import (
+    SERVICE_PROFILE_PREFIX,
+    AsleepState,
+    Hypnogram,
+    Session,
+    state_of,
+)
+from emulator.asleep.profiles import Profile, default_profile_for
+from emulator.asleep.wiring import now_of, publish, rules_for
+from emulator.errors import ControlError
+from emulator.runtime import runtime
+
+MAX_HYPNOGRAM_EPOCHS: Final = 2 * 2880  # 48 h: room for TOO_LONG_FOR_ANALYSIS
+
+_PROFILE_TEXT: Final = {
+    Profile.NORMAL: "an ordinary adult night (~7 h asleep, a few short awakenings)",
+    Profile.GOOD_SLEEPER: "quick sleep onset, long consolidated sleep, high sleep_index",
+    Profile.INSOMNIA: "long sleep latency, many and long awakenings, short sleep",
+    Profile.NEVER_SLEPT: "all wake: peculiarity NEVER_SLEPT, stat with the documented nulls",
+    Profile.MILD_UNSTABLE_BREATHING: "breathing_pattern MILDLY_UNSTABLE_BREATH (breathing plan)",
+    Profile.MODERATE_UNSTABLE_BREATHING: "breathing_pattern MODERATELY_UNSTABLE_BREATH",
+    Profile.SEVERE_UNSTABLE_BREATHING: "breathing_pattern SEVERELY_UNSTABLE_BREATH",
+    Profile.HEAVY_SNORER: "snoring through much of the night (snoring_ratio ~0.3-0.5)",
+}
+
+
+class _Context:
+    def __init__(self, request: Request) -> None:
+        rt = runtime(request)
+        api_key = request.headers.get("x-api-key")
+        tenant = rt.tenants.lookup(api_key)
+        if tenant is None:
+            raise ControlError(
+                "send the tenant's API key in the x-api-key header",
+                status_code=401,
+                error_code="unauthorized",
+            )
+        self.rt = rt
+        self.rules = rules_for(rt, tenant)
+        self.state: AsleepState = state_of(rt.store.namespace(tenant.api_key))
+        self.now = now_of(rt)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ControlError("the body must be a JSON object", error_code="invalid_body") from None
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object", error_code="invalid_body")
+    return body
+
+
+def _session(ctx: _Context, request: Request) -> Session:
+    session_id = request.path_params["session_id"]
+    session = ctx.state.sessions.get(session_id)
+    if session is None:
+        raise ControlError(
+            f"no session {session_id} for this API key", status_code=404, error_code="not_found"
+        )
+    return session
+
+
+def _profile_view(ctx: _Context, user_id: str, chosen: str | None) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "profile": chosen or default_profile_for(ctx.rules.seed, user_id).value,
+        "source": "control" if chosen else "default",
+    }
+
+
+async def profile(request: Request) -> Response:
+    ctx = _Context(request)
+    user_id = request.path_params["user_id"]
+    user = ctx.state.users.get(user_id)
+    if user is None:
+        raise ControlError(
+            f"no user {user_id} for this API key", status_code=404, error_code="not_found"
+        )
+    if request.method == "PUT":
+        name = (await _body(request)).get("profile")
+        try:
+            chosen = None if name is None else Profile(name)
+        except ValueError:
+            options = ", ".join(p.value for p in Profile)
+            raise ControlError(
+                f"profile must be one of {options} (or null)", error_code="invalid_profile"
+            ) from None
+        ctx.state.set_profile(user, chosen)
+    return JSONResponse(_profile_view(ctx, user_id, user.profile))
+
+
+def _stage_list(body: dict[str, Any], key: str, allowed: range, required: bool) -> list[int] | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v in allowed for v in value)
+        or len(value) > MAX_HYPNOGRAM_EPOCHS
+    ):
+        codes = f"{allowed.start}..{allowed.stop - 1}"
+        raise ControlError(
+            f"{key} must be a list of at most {MAX_HYPNOGRAM_EPOCHS} integers in {codes}",
+            error_code="invalid_hypnogram",
+        )
+    return value
+
+
+async def hypnogram(request: Request) -> Response:
+    ctx = _Context(request)
+    session = _session(ctx, request)
+    if request.method == "DELETE":
+        ctx.state.hypnograms.delete(session.session_id)
+        ctx.state.forget(session.session_id)
+        return Response(status_code=204)
+    body = await _body(request)
+    sleep = _stage_list(body, "sleep_stages", range(-1, 4), True)
+    breath = _stage_list(body, "breath_stages", range(-1, 2), False)
+    snoring = _stage_list(body, "snoring_stages", range(-1, 2), False)
+    assert sleep is not None
+    for name, other in (("breath_stages", breath), ("snoring_stages", snoring)):
+        if other is not None and len(other) != len(sleep):
+            raise ControlError(
+                f"{name} must have as many epochs as sleep_stages", error_code="invalid_hypnogram"
+            )
+    ctx.state.inject(ctx.rules, ctx.now, session, Hypnogram.of(sleep, breath, snoring))
+    return JSONResponse(
+        {
+            "session_id": session.session_id,
+            "epochs": len(sleep),
+            "state": session.state.value,
+            "end_time_from_hypnogram": not session.end_explicit,
+        }
+    )
+
+
+async def complete(request: Request) -> Response:
+    ctx = _Context(request)
+    session = _session(ctx, request)
+    ctx.state.force_complete(ctx.rules, ctx.now, session)
+    publish(ctx.rt, ctx.rules.tenant, ctx.state)
+    return JSONResponse({"session_id": session.session_id, "state": session.state.value})
+
+
+control_routes: list[BaseRoute] = [
+    Route("/users/{user_id}/profile", profile, methods=["GET", "PUT"]),
+    Route("/sessions/{session_id}/hypnogram", hypnogram, methods=["PUT", "DELETE"]),
+    Route("/sessions/{session_id}/complete", complete, methods=["POST"]),
+]
+
+
+def scenarios() -> list[dict[str, Any]]:
+    """Everything a test can choose about Asleep, for ``GET /_emulator/scenarios``."""
+    found: list[dict[str, Any]] = [
+        {
+            "name": f"asleep-profile-{p.value}",
+            "kind": "control",
+            "description": f"Profile {p.value}: {_PROFILE_TEXT[p]}.",
+            "example": {
+                "method": "PUT",
+                "path": "/_emulator/asleep/users/{user_id}/profile",
+                "headers": {"x-api-key": "<key>"},
+                "body": {"profile": p.value},
+            },
+        }
+        for p in Profile
+    ]
+    found += [
+        {
+            "name": "asleep-service-profile",
+            "kind": "magic-input",
+            "description": (
+                "Create a session with service 'emulator:<profile>' to generate that one "
+                "night with the profile, whatever the user's profile is."
+            ),
+            "example": {
+                "method": "POST",
+                "path": "/ai/v1/sessions",
+                "body": {"service": f"{SERVICE_PROFILE_PREFIX}{Profile.INSOMNIA.value}"},
+            },
+        },
+        {
+            "name": "asleep-hypnogram",
+            "kind": "control",
+            "description": (
+                "Make an exact stage list (-1..3; optional breath/snoring -1..1) the "
+                "session's result. Unless the session was closed with an explicit "
+                "end_time, the list's length also sets end_time (start + 30 s each)."
+            ),
+            "example": {
+                "method": "PUT",
+                "path": "/_emulator/asleep/sessions/{session_id}/hypnogram",
+                "headers": {"x-api-key": "<key>"},
+                # The night behind the documented stat example (asleep-api.md §3.7.1).
+                "body": {"sleep_stages": [0] * 30 + [1] * 18 + [0] * 6 + [1] * 18 + [0] * 48},
+            },
+        },
+        {
+            "name": "asleep-complete",
+            "kind": "control",
+            "description": (
+                "Finish the analysis of a CLOSED session now (progression 'manual', "
+                "or to skip a 'polls'/'seconds' wait)."
+            ),
+            "example": {
+                "method": "POST",
+                "path": "/_emulator/asleep/sessions/{session_id}/complete",
+                "headers": {"x-api-key": "<key>"},
+            },
+        },
+        {
+            "name": "asleep-plan",
+            "kind": "control",
+            "description": (
+                "Per-key plan in the --config file: asleep_plan.four_stage (false: 2-stage), "
+                "breathing (false: NO_BREATHING_STABILITY), realtime (false: "
+                "NO_REALTIME_POLLING); asleep = false answers 403 with asleep_denied."
+            ),
+            "example": {"config": '[keys."k".asleep_plan]\nfour_stage = false'},
+        },
+    ]
+    return found

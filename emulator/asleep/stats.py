@@ -1,0 +1,564 @@
+"""Per-session statistics: the v3 ``stat`` object and the v1/v2 legacy one.
+
+This module owns turning stage lists into the documented Stat object (seed 001
+§2.1.6; asleep-api.md §3.7.1, §3.7.2, §5).  The stage metrics -- latencies,
+durations, ratios with their sum-to-1 adjustment, WASO, REM-cluster cycles,
+``sleep_time``/``wake_time``/``sleep_cycle_time`` -- come from pysleep's
+``SleepStageCalculator``, Asleep's own reference implementation; this module
+adds what pysleep leaves out (snoring, breathing stability, ``sleep_index``),
+applies the documented null rules and fixes the JSON key order and types.
+
+Clock fields are aware ``datetime`` objects; rendering them in a request
+timezone is the caller's job (``Stat.as_dict(render_time)``).
+
+Missing epochs (``-1``): pysleep's stage logic (like sleep-stats-ts, the TS
+reference that "matches Asleep backend behavior", asleep-api.md §5) treats
+``-1`` as *non-wake* when locating the first/last sleep epoch and ignores it in
+every stage count; only pysleep's input check rejects it.  We keep exactly that
+behaviour (see ``_NoDataTolerantCalculator``), so with missing epochs
+``sleep_latency + time_in_sleep_period + wakeup_latency`` is less than the time
+in bed by the missing epochs inside the sleep period, and a night that starts
+with a missing epoch has ``sleep_latency`` 0 -- a quirk of the reference that
+we reproduce rather than "fix".  A night with no light/deep/REM epoch at all is
+NEVER_SLEPT even if it has ``-1`` epochs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from pysleep import SleepStageCalculator
+
+from emulator.asleep.night import NO_DATA, WAKE, two_stage_stages
+
+SECONDS_PER_EPOCH: Final = 30
+
+StageInput = Sequence[int] | npt.NDArray[np.integer[Any]]
+RenderTime = Callable[[datetime], str]
+
+
+class BreathingPattern(StrEnum):
+    """v3 ``breathing_pattern`` values (seed 001 §2.1.6)."""
+
+    STABLE_BREATH = "STABLE_BREATH"
+    MILDLY_UNSTABLE_BREATH = "MILDLY_UNSTABLE_BREATH"
+    MODERATELY_UNSTABLE_BREATH = "MODERATELY_UNSTABLE_BREATH"
+    SEVERELY_UNSTABLE_BREATH = "SEVERELY_UNSTABLE_BREATH"
+
+
+class LegacyBreathingPattern(StrEnum):
+    """v1.0-era (``/data/v2``) ``breathing_pattern`` values (seed 000 §1.3.3)."""
+
+    VERY_STABLE = "VERY_STABLE"
+    STABLE = "STABLE"
+    UNSTABLE = "UNSTABLE"
+    VERY_UNSTABLE = "VERY_UNSTABLE"
+
+
+# INFERRED: the thresholds are not public (asleep-api.md §9.12).  breathing_index
+# succeeded v1's estimated_ahi (same description, "values for determining
+# respiratory instability levels"; the seed 001 example pairs 64.83 with
+# SEVERELY_UNSTABLE_BREATH), so it is read as an AHI and banded like one (AASM:
+# < 5 normal, 5-15 mild, 15-30 moderate, >= 30 severe).
+BREATHING_INDEX_BANDS: Final = (5.0, 15.0, 30.0)
+
+# v3 ``stat`` keys in documented order (seed 001 §2.1.6 table and JSON example).
+STAT_KEYS: Final = (
+    "sleep_time",
+    "wake_time",
+    "sleep_index",
+    "sleep_latency",
+    "wakeup_latency",
+    "light_latency",
+    "deep_latency",
+    "rem_latency",
+    "time_in_bed",
+    "time_in_sleep_period",
+    "time_in_sleep",
+    "time_in_wake",
+    "time_in_light",
+    "time_in_deep",
+    "time_in_rem",
+    "time_in_stable_breath",
+    "time_in_unstable_breath",
+    "time_in_snoring",
+    "time_in_no_snoring",
+    "sleep_efficiency",
+    "sleep_ratio",
+    "wake_ratio",
+    "light_ratio",
+    "deep_ratio",
+    "rem_ratio",
+    "stable_breath_ratio",
+    "unstable_breath_ratio",
+    "snoring_ratio",
+    "no_snoring_ratio",
+    "breathing_index",
+    "breathing_pattern",
+    "waso_count",
+    "longest_waso",
+    "sleep_cycle_count",
+    "sleep_cycle",
+    "sleep_cycle_time",
+    "unstable_breath_count",
+    "snoring_count",
+)
+
+# v1.0-era stat keys in the order of the v1.0 Sleep Data Object table (seed 000
+# §1.3.3, minus its session fields); the same set as asleep-api.md §3.7.2.
+V2_STAT_KEYS: Final = (
+    "sleep_efficiency",
+    "sleep_latency",
+    "sleep_time",
+    "wakeup_latency",
+    "wake_time",
+    "time_in_wake",
+    "time_in_sleep_period",
+    "time_in_sleep",
+    "time_in_bed",
+    "time_in_rem",
+    "time_in_light",
+    "time_in_deep",
+    "time_in_stable_breath",
+    "time_in_unstable_breath",
+    "wake_ratio",
+    "sleep_ratio",
+    "rem_ratio",
+    "light_ratio",
+    "deep_ratio",
+    "stable_breath_ratio",
+    "unstable_breath_ratio",
+    "breathing_pattern",
+    "estimated_ahi",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """The v3 Stat object as Python values; fields are in documented key order.
+
+    Durations and latencies are int seconds, ratios floats rounded to 2 decimals,
+    clock fields aware datetimes.  ``None`` marks a documented null.
+    """
+
+    sleep_time: datetime | None
+    wake_time: datetime | None
+    sleep_index: int | None
+    sleep_latency: int | None
+    wakeup_latency: int | None
+    light_latency: int | None
+    deep_latency: int | None
+    rem_latency: int | None
+    time_in_bed: int
+    time_in_sleep_period: int
+    time_in_sleep: int
+    time_in_wake: int
+    time_in_light: int | None
+    time_in_deep: int | None
+    time_in_rem: int | None
+    time_in_stable_breath: int | None
+    time_in_unstable_breath: int | None
+    time_in_snoring: int | None
+    time_in_no_snoring: int | None
+    sleep_efficiency: float
+    sleep_ratio: float | None
+    wake_ratio: float | None
+    light_ratio: float | None
+    deep_ratio: float | None
+    rem_ratio: float | None
+    stable_breath_ratio: float | None
+    unstable_breath_ratio: float | None
+    snoring_ratio: float | None
+    no_snoring_ratio: float | None
+    breathing_index: float | None
+    breathing_pattern: BreathingPattern | None
+    waso_count: int
+    longest_waso: int | None
+    sleep_cycle_count: int
+    sleep_cycle: int | None
+    sleep_cycle_time: tuple[datetime, ...]
+    unstable_breath_count: int | None
+    snoring_count: int | None
+
+    @property
+    def never_slept(self) -> bool:
+        """True when the analysis found no sleep (``time_in_sleep`` is 0)."""
+        return self.time_in_sleep == 0
+
+    def as_dict(self, render_time: RenderTime) -> dict[str, Any]:
+        """The v3 ``stat`` JSON object, every key in documented order."""
+        return {key: _jsonable(getattr(self, key), render_time) for key in STAT_KEYS}
+
+    def as_v2_dict(self, render_time: RenderTime) -> dict[str, Any]:
+        """The v1.0-era ``stat`` object served by ``/data/v2`` (asleep-api.md §3.7.2).
+
+        ``estimated_ahi`` is INFERRED to be the same AHI-like value as the v3
+        ``breathing_index`` (same description in both doc generations), and the
+        v1.0 ``breathing_pattern`` is banded from it like the v3 one.  Null rules
+        (seed 000 §1.3.3) are a subset of the v3 ones, so they carry over.
+        """
+        values = {key: getattr(self, key) for key in V2_STAT_KEYS if key not in _V2_ONLY}
+        values["estimated_ahi"] = self.breathing_index
+        values["breathing_pattern"] = (
+            None
+            if self.breathing_index is None
+            else legacy_breathing_pattern_for(self.breathing_index)
+        )
+        return {key: _jsonable(values[key], render_time) for key in V2_STAT_KEYS}
+
+
+_V2_ONLY: Final = frozenset({"estimated_ahi", "breathing_pattern"})
+
+
+def _jsonable(value: object, render_time: RenderTime) -> object:
+    if isinstance(value, datetime):
+        return render_time(value)
+    if isinstance(value, tuple):
+        return [_jsonable(item, render_time) for item in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def breathing_pattern_for(breathing_index: float) -> BreathingPattern:
+    """v3 ``breathing_pattern`` of a ``breathing_index`` (INFERRED AHI bands)."""
+    mild, moderate, severe = BREATHING_INDEX_BANDS
+    if breathing_index < mild:
+        return BreathingPattern.STABLE_BREATH
+    if breathing_index < moderate:
+        return BreathingPattern.MILDLY_UNSTABLE_BREATH
+    if breathing_index < severe:
+        return BreathingPattern.MODERATELY_UNSTABLE_BREATH
+    return BreathingPattern.SEVERELY_UNSTABLE_BREATH
+
+
+def legacy_breathing_pattern_for(breathing_index: float) -> LegacyBreathingPattern:
+    """v1.0 ``breathing_pattern`` of an ``estimated_ahi`` (INFERRED, same bands)."""
+    mild, moderate, severe = BREATHING_INDEX_BANDS
+    if breathing_index < mild:
+        return LegacyBreathingPattern.VERY_STABLE
+    if breathing_index < moderate:
+        return LegacyBreathingPattern.STABLE
+    if breathing_index < severe:
+        return LegacyBreathingPattern.UNSTABLE
+    return LegacyBreathingPattern.VERY_UNSTABLE
+
+
+def sleep_index_for(
+    *, sleep_efficiency: float, time_in_sleep: int, waso_count: int, longest_waso: int
+) -> int:
+    """INFERRED ``sleep_index`` (50..100); pysleep sets it to None (not public, §5.8).
+
+    Built from what the [2ND] skills name (total sleep time, efficiency,
+    awakenings):  50 + 50 * (0.45 * E + 0.35 * T + 0.20 * C * T), where
+    E = efficiency scaled from 0.50 (0) to 0.95 (1), T = sleep time scaled from
+    3 h (0) to 7.5 h (1), and C = continuity (fewer and shorter awakenings).
+    C is weighted by T because a very short sleep says nothing about
+    continuity -- which is also what makes the documented poor night
+    (efficiency 0.3, 18 min asleep, one 3-min WASO) score exactly 50.
+    """
+    efficiency = _clamp01((sleep_efficiency - 0.50) / 0.45)
+    sleep_hours = time_in_sleep / 3600.0
+    duration = _clamp01((sleep_hours - 3.0) / 4.5)
+    continuity = _clamp01(1.0 - waso_count / 15.0) * _clamp01(1.0 - longest_waso / 3600.0)
+    quality = 0.45 * efficiency + 0.35 * duration + 0.20 * continuity * duration
+    return min(100, max(50, math.floor(50.0 + 50.0 * quality + 0.5)))
+
+
+def _clamp01(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def _round2(value: float) -> float:
+    # pysleep utils.round_second: Python's round() to 2 decimals (on the binary double).
+    return round(value, 2)
+
+
+# --------------------------------------------------------------------------- pysleep
+
+
+class _NoDataTolerantCalculator(SleepStageCalculator):  # type: ignore[misc]  # untyped lib
+    """pysleep 0.2.0's calculator, accepting ``-1`` (no data) epochs.
+
+    Its moment/latency/cluster code already handles ``-1`` exactly like the TS
+    reference (non-wake for sleep onset, never counted); only this input check
+    rejects it.
+    """
+
+    def _validate_inputs(
+        self, start_time: datetime, end_time: datetime, sleep_stages: list[int]
+    ) -> None:
+        if not sleep_stages:
+            raise ValueError("sleep_stages cannot be empty")
+        if end_time <= start_time:
+            raise ValueError("end_time must be after start_time")
+
+
+_CALCULATOR: Final = _NoDataTolerantCalculator()
+
+
+@dataclass(frozen=True, slots=True)
+class _StageMetrics:
+    """pysleep's result with explicit types (int seconds instead of timedelta)."""
+
+    sleep_time: datetime
+    wake_time: datetime
+    sleep_latency: int
+    wakeup_latency: int
+    light_latency: int | None
+    deep_latency: int | None
+    rem_latency: int | None
+    time_in_bed: int
+    time_in_sleep_period: int
+    time_in_sleep: int
+    time_in_wake: int
+    time_in_light: int
+    time_in_deep: int
+    time_in_rem: int
+    sleep_efficiency: float
+    sleep_ratio: float
+    wake_ratio: float
+    light_ratio: float
+    deep_ratio: float
+    rem_ratio: float
+    waso_count: int
+    longest_waso: int
+    sleep_cycle_count: int
+    sleep_cycle: float | None
+    sleep_cycle_time: tuple[datetime, ...]
+
+
+def _seconds(value: timedelta) -> int:
+    return round(value.total_seconds())
+
+
+def _optional_seconds(value: timedelta | None) -> int | None:
+    return None if value is None else _seconds(value)
+
+
+def _stage_metrics(
+    sleep_stages: list[int], start_time: datetime, end_time: datetime
+) -> _StageMetrics:
+    """Run pysleep (the one place it is called) and type its result."""
+    result: Any = _CALCULATOR.calculate(sleep_stages, start_time, end_time)
+    sleep_cycle: timedelta | None = result.sleep_cycle
+    return _StageMetrics(
+        sleep_time=result.sleep_time,
+        wake_time=result.wake_time,
+        sleep_latency=_seconds(result.sleep_latency),
+        wakeup_latency=_seconds(result.wakeup_latency),
+        light_latency=_optional_seconds(result.light_latency),
+        deep_latency=_optional_seconds(result.deep_latency),
+        rem_latency=_optional_seconds(result.rem_latency),
+        time_in_bed=_seconds(result.time_in_bed),
+        time_in_sleep_period=_seconds(result.time_in_sleep_period),
+        time_in_sleep=_seconds(result.time_in_sleep),
+        time_in_wake=_seconds(result.time_in_wake),
+        time_in_light=_seconds(result.time_in_light),
+        time_in_deep=_seconds(result.time_in_deep),
+        time_in_rem=_seconds(result.time_in_rem),
+        sleep_efficiency=float(result.sleep_efficiency),
+        sleep_ratio=float(result.sleep_ratio),
+        wake_ratio=float(result.wake_ratio),
+        light_ratio=float(result.light_ratio),
+        deep_ratio=float(result.deep_ratio),
+        rem_ratio=float(result.rem_ratio),
+        waso_count=int(result.waso_count),
+        longest_waso=_seconds(result.longest_waso),
+        sleep_cycle_count=int(result.sleep_cycle_count),
+        sleep_cycle=None if sleep_cycle is None else sleep_cycle.total_seconds(),
+        sleep_cycle_time=tuple(result.sleep_cycle_time),
+    )
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def has_sleep(sleep_stages: StageInput) -> bool:
+    """Whether any epoch is light, deep or REM (not NEVER_SLEPT, asleep-api.md §4.2)."""
+    return bool(np.any(np.asarray(sleep_stages) > WAKE))
+
+
+def _as_stages(values: StageInput, allowed: tuple[int, ...], name: str) -> npt.NDArray[np.int8]:
+    array = np.array(values, dtype=np.int64).reshape(-1)
+    if array.size and not np.isin(array, allowed).all():
+        raise ValueError(f"{name} stages must only contain {list(allowed)}")
+    return array.astype(np.int8)
+
+
+def _runs(flags: npt.NDArray[np.bool_]) -> int:
+    """Number of maximal runs of True."""
+    if not flags.size:
+        return 0
+    return int(flags[0]) + int(np.count_nonzero(flags[1:] & ~flags[:-1]))
+
+
+@dataclass(frozen=True, slots=True)
+class _EventMetrics:
+    time_in_event: int
+    time_in_no_event: int
+    event_ratio: float
+    no_event_ratio: float
+    event_count: int
+    event_epochs: int
+
+
+def _event_metrics(
+    events: npt.NDArray[np.int8], period: slice, in_period: npt.NDArray[np.bool_], period_s: int
+) -> _EventMetrics:
+    """Snoring or unstable breathing over the sleep period (asleep-api.md §5.9-5.10).
+
+    INFERRED from the documented example (``time_in_snoring`` 0 +
+    ``time_in_no_snoring`` 1260 = ``time_in_sleep_period``): both times partition
+    the sleep period's epochs with data, the ratios are over the sleep period,
+    and the "no" ratio is 1 minus the rounded ratio (pysleep's ``sleep_ratio``
+    pattern) so the pair always sums to 1.  The count is the number of runs.
+    """
+    flagged = (events[period] == 1) & in_period
+    epochs = int(np.count_nonzero(flagged))
+    time_in_event = epochs * SECONDS_PER_EPOCH
+    ratio = _round2(time_in_event / period_s) if period_s else 0.0
+    return _EventMetrics(
+        time_in_event=time_in_event,
+        time_in_no_event=period_s - time_in_event,
+        event_ratio=ratio,
+        no_event_ratio=_round2(max(1.0 - ratio, 0.0)) if period_s else 0.0,
+        event_count=_runs(flagged),
+        event_epochs=epochs,
+    )
+
+
+def compute_stat(
+    sleep_stages: StageInput,
+    breath_stages: StageInput | None,
+    snoring_stages: StageInput | None,
+    start_time: datetime,
+    end_time: datetime,
+    *,
+    four_stage: bool,
+    breathing: bool,
+) -> Stat | None:
+    """The v3 Stat of a COMPLETE session, or None when there is no epoch at all.
+
+    ``four_stage=False`` is the 2-stage plan: light/deep/REM are merged before
+    computing and their times, ratios and latencies are null.  ``breathing=False``
+    nulls every breathing field (``breath_stages`` is then ignored).  Missing
+    ``snoring_stages`` (None) nulls the snoring fields.  Whether ``stat`` is
+    served at all is ``emulator.asleep.peculiarities``' call, not this one's.
+    """
+    if start_time.tzinfo is None or end_time.tzinfo is None:
+        raise ValueError("start_time and end_time must be timezone-aware")
+    sleep = _as_stages(sleep_stages, (NO_DATA, 0, 1, 2, 3), "sleep")
+    if not sleep.size:
+        return None
+    if not four_stage:
+        sleep = two_stage_stages(sleep)
+    breath = _paired(breath_stages if breathing else None, sleep, "breath")
+    if breathing and breath is None:
+        raise ValueError("breath_stages are required when breathing=True")
+    snoring = _paired(snoring_stages, sleep, "snoring")
+
+    slept = has_sleep(sleep)
+    # NEVER_SLEPT: pysleep's all-wake path (period 0, ratios 0) without letting -1
+    # epochs open a "sleep period" of nothing but missing data.
+    core = _stage_metrics(sleep.tolist() if slept else [WAKE] * sleep.size, start_time, end_time)
+
+    first = core.sleep_latency // SECONDS_PER_EPOCH
+    last = sleep.size - 1 - core.wakeup_latency // SECONDS_PER_EPOCH
+    period = slice(first, last + 1) if slept else slice(0, 0)
+    in_period = sleep[period] != NO_DATA
+    snore = (
+        None
+        if snoring is None
+        else _event_metrics(snoring, period, in_period, core.time_in_sleep_period)
+    )
+    unstable = (
+        None
+        if breath is None
+        else _event_metrics(breath, period, in_period, core.time_in_sleep_period)
+    )
+
+    breathing_index: float | None = None
+    if unstable is not None and slept:
+        # INFERRED: unstable 30-s epochs per hour of sleep, an AHI-like rate.
+        breathing_index = _round2(unstable.event_epochs / (core.time_in_sleep / 3600.0))
+
+    def staged(value: int | float | None) -> Any:
+        # Seed 001 §2.1.6: the 2-stage plan nulls light/deep/REM times, ratios, latencies.
+        return value if four_stage else None
+
+    def when_slept(value: Any) -> Any:
+        # Seed 001 §2.1.6: NEVER_SLEPT nulls latencies, clock times, ratios,
+        # breathing pattern/index, sleep_cycle, longest_waso and sleep_index.
+        return value if slept else None
+
+    return Stat(
+        sleep_time=when_slept(core.sleep_time),
+        wake_time=when_slept(core.wake_time),
+        sleep_index=when_slept(
+            sleep_index_for(
+                sleep_efficiency=core.sleep_efficiency,
+                time_in_sleep=core.time_in_sleep,
+                waso_count=core.waso_count,
+                longest_waso=core.longest_waso,
+            )
+        ),
+        sleep_latency=when_slept(core.sleep_latency),
+        wakeup_latency=when_slept(core.wakeup_latency),
+        light_latency=staged(when_slept(core.light_latency)),
+        deep_latency=staged(when_slept(core.deep_latency)),
+        rem_latency=staged(when_slept(core.rem_latency)),
+        time_in_bed=core.time_in_bed,
+        time_in_sleep_period=core.time_in_sleep_period,
+        time_in_sleep=core.time_in_sleep,
+        time_in_wake=core.time_in_wake,
+        time_in_light=staged(core.time_in_light),
+        time_in_deep=staged(core.time_in_deep),
+        time_in_rem=staged(core.time_in_rem),
+        time_in_stable_breath=None if unstable is None else unstable.time_in_no_event,
+        time_in_unstable_breath=None if unstable is None else unstable.time_in_event,
+        time_in_snoring=None if snore is None else snore.time_in_event,
+        time_in_no_snoring=None if snore is None else snore.time_in_no_event,
+        sleep_efficiency=core.sleep_efficiency,
+        sleep_ratio=when_slept(core.sleep_ratio),
+        wake_ratio=when_slept(core.wake_ratio),
+        light_ratio=staged(when_slept(core.light_ratio)),
+        deep_ratio=staged(when_slept(core.deep_ratio)),
+        rem_ratio=staged(when_slept(core.rem_ratio)),
+        stable_breath_ratio=None if unstable is None else when_slept(unstable.no_event_ratio),
+        unstable_breath_ratio=None if unstable is None else when_slept(unstable.event_ratio),
+        # INFERRED: the NEVER_SLEPT list predates snoring; like the breathing
+        # ratios, a ratio over an empty sleep period is null.
+        snoring_ratio=None if snore is None else when_slept(snore.event_ratio),
+        no_snoring_ratio=None if snore is None else when_slept(snore.no_event_ratio),
+        breathing_index=breathing_index,
+        breathing_pattern=None
+        if breathing_index is None
+        else breathing_pattern_for(breathing_index),
+        waso_count=core.waso_count,
+        longest_waso=when_slept(core.longest_waso),
+        sleep_cycle_count=core.sleep_cycle_count,
+        # sleep-stats-ts rounds the average cycle with floor(x + 0.5) (§5.7).
+        sleep_cycle=None if core.sleep_cycle is None else math.floor(core.sleep_cycle + 0.5),
+        sleep_cycle_time=core.sleep_cycle_time,
+        unstable_breath_count=None if unstable is None else unstable.event_count,
+        snoring_count=None if snore is None else snore.event_count,
+    )
+
+
+def _paired(
+    values: StageInput | None, sleep: npt.NDArray[np.int8], name: str
+) -> npt.NDArray[np.int8] | None:
+    if values is None:
+        return None
+    array = _as_stages(values, (NO_DATA, 0, 1), name)
+    if array.size != sleep.size:
+        raise ValueError(f"{name} stages must have as many epochs as sleep stages")
+    return array
