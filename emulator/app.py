@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,15 +20,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
-from emulator import asleep, control, kintsugi
+from emulator import asleep, callbacks_api, control, control_faults, control_time, kintsugi, outbox
 from emulator.clock import Clock, parse_instant
 from emulator.errors import ControlShape, EmulatorError, ErrorShape
+from emulator.faults import DroppedConnection, FaultMiddleware
 from emulator.journal import Journal, JournalMiddleware
 from emulator.limits import BodyLimitMiddleware
+from emulator.persistence import SqliteBackend
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 from emulator.store import Store
-from emulator.tenants import Tenants
+from emulator.tenants import AsleepPlan, Tenants
 from emulator.vendors import Vendor
 
 log = logging.getLogger("emulator")
@@ -41,17 +44,41 @@ BODY_TIMEOUT_SECONDS = 30.0
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     vendors = (asleep.vendor(), kintsugi.vendor())
+    clock = Clock(_clock_start(settings), frozen=settings.clock_frozen)
+    # Keys without a plan of their own get the webhook version and cadence from settings.
+    plan = AsleepPlan(
+        webhook_version=settings.webhooks.version,
+        cadence_minutes=settings.webhooks.cadence_minutes,
+    )
+    tenants = (
+        Tenants.from_file(settings.config, default_plan=plan)
+        if settings.config
+        else Tenants(default_plan=plan)
+    )
+    backend = SqliteBackend(settings.state_file) if settings.state_file else None
     rt = Runtime(
         settings=settings,
-        clock=Clock(
-            parse_instant(settings.clock_start) if settings.clock_start else None,
-            frozen=settings.clock_frozen,
-        ),
-        store=Store(seed=settings.seed),
-        tenants=Tenants.from_file(settings.config) if settings.config else Tenants(),
+        clock=clock,
+        store=Store(backend, seed=settings.seed),
+        tenants=tenants,
         journal=Journal(settings.journal_size),
         vendors=vendors,
     )
+    if backend is not None:
+        # The state file is the world: its seed and clock win over the settings, or
+        # ids and timestamps made after a restart would not fit the ones before it.
+        if rt.store.seed != settings.seed:
+            log.warning(
+                "state file %s was made with seed %d; using it, not %d",
+                settings.state_file,
+                rt.store.seed,
+                settings.seed,
+            )
+        if rt.restore_saved_clock():
+            log.info("clock restored from %s: %s", settings.state_file, rt.clock.now())
+    outbox.install(rt)
+    for vendor in vendors:
+        vendor.install(rt)
 
     def shape_for(path: str) -> ErrorShape:
         vendor = rt.vendor_for(path)
@@ -81,6 +108,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         path = request.url.path
+        if isinstance(exc, DroppedConnection):
+            # An injected drop on an in-process transport: expected, not a crash.
+            log.info("%s %s: %s", request.method, path, exc)
+            return render_error(shape_for(path).internal_error(path))
         log.exception("unhandled error in %s %s", request.method, path, exc_info=exc)
         return render_error(shape_for(path).internal_error(path))
 
@@ -106,6 +137,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 classify=_classifier(rt),
                 clock=rt.clock.timestamp,
             ),
+            # Inside the journal, so the journal sees what it injected; outside every
+            # middleware that wraps `receive`, so `drop` can find the connection.
+            Middleware(
+                FaultMiddleware,
+                faults=rt.faults,
+                seed=lambda: rt.store.seed,
+                shape_for=shape_for,
+            ),
             Middleware(
                 BodyLimitMiddleware,
                 limit_for=limit_for,
@@ -125,12 +164,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
+def _clock_start(settings: Settings) -> datetime | None:
+    if not settings.clock_start:
+        return None
+    try:
+        return parse_instant(settings.clock_start)
+    except ValueError:
+        raise ValueError(
+            f"clock start {settings.clock_start!r} is not an ISO 8601 instant "
+            "(e.g. 2025-01-15T02:50:29Z)"
+        ) from None
+
+
 def render_error(exc: EmulatorError) -> Response:
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
 
 
 def _routes(vendors: tuple[Vendor, ...]) -> list[BaseRoute]:
-    control_routes = list(control.routes)
+    control_routes = [
+        *control.routes,
+        *control_time.routes,
+        *control_faults.routes,
+        *callbacks_api.routes,
+    ]
     for vendor in vendors:
         if vendor.control_routes:
             control_routes.append(Mount(f"/{vendor.name}", routes=list(vendor.control_routes)))

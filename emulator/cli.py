@@ -1,4 +1,4 @@
-"""The ``vendor-emulator`` command: ``serve`` (the default) and ``health``.
+"""The ``vendor-emulator`` command: ``serve`` (the default), ``health`` and ``bench``.
 
 Every ``serve`` flag has an environment twin (``--port`` / ``EMULATOR_PORT``); flags
 win. Heavy imports happen inside the subcommand so ``health`` (the Docker
@@ -23,6 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help", "--version")):
         args.insert(0, "serve")
+    if args[0] == "bench":
+        # The bench command owns its own options (argparse cannot pass them through).
+        from emulator.bench import main as bench_main
+
+        return bench_main(args[1:])
     parser = _parser()
     ns = parser.parse_args(args)
     try:
@@ -38,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Local emulator of the Asleep and Kintsugi Voice APIs.",
     )
     parser.add_argument("--version", action="version", version=f"vendor-emulator {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,health}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,health,bench}")
 
     serve = sub.add_parser("serve", help="run the emulator (default)")
     serve.add_argument("--host", help="address to bind [EMULATOR_HOST, default 127.0.0.1]")
@@ -62,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", default=None, help="start with demo data [EMULATOR_DEMO]"
     )
     serve.add_argument(
+        "--clock-start",
+        metavar="INSTANT",
+        help="start the virtual clock at this ISO 8601 instant, e.g. 2025-01-15T02:50:29Z "
+        "[EMULATOR_CLOCK_START, default: wall clock]",
+    )
+    serve.add_argument(
+        "--freeze-clock",
+        action="store_true",
+        default=None,
+        help="keep the virtual clock still until told to move [EMULATOR_CLOCK_FROZEN]",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         default=[],
@@ -76,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     health.add_argument("--timeout", type=float, default=2.0)
     health.set_defaults(run=_health)
+
+    sub.add_parser("bench", help="measure speed on this machine (README, Performance)")
 
     return parser
 
@@ -94,6 +113,8 @@ def _serve(ns: argparse.Namespace) -> int:
             state_file=ns.state_file,
             journal_size=ns.journal_size,
             demo=ns.demo,
+            clock_start=ns.clock_start,
+            clock_frozen=ns.freeze_clock,
         ).with_dotted(dict(_assignment(a) for a in ns.set))
     except ValueError as exc:
         print(f"vendor-emulator: error: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 It runs at wall-clock speed from an optional start instant, can be frozen, set and
 advanced (``/_emulator/clock``), so a client can replay a whole night in seconds or
-move a time-based progression forward without sleeping.
+move a time-based progression forward without sleeping. Its position is world state:
+it is saved in the state file and in snapshots (``to_json``/``load``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ class Clock:
     """Wall time shifted by an offset, or frozen at one instant. Always timezone-aware UTC."""
 
     def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
+        self.restart(start, frozen=frozen)
+
+    def restart(self, start: datetime | None = None, *, frozen: bool = False) -> None:
+        """Back to a start-up position (``reset`` uses it; the object stays the same,
+        because the journal and vendors hold references to it)."""
         self._offset = 0.0
         self._frozen_at: float | None = None
         if frozen:
@@ -72,6 +78,23 @@ class Clock:
 
     def state(self) -> ClockState:
         return ClockState(now=self.now(), frozen=self._frozen_at is not None)
+
+    def to_json(self) -> dict[str, object]:
+        """The clock's position, to persist: a frozen instant, or the offset from wall time.
+
+        A running clock is stored as its offset, so after a restart it has moved on
+        by the time the emulator was down, as a wall clock would have.
+        """
+        return {"frozen_at": self._frozen_at, "offset": self._offset}
+
+    def load(self, data: dict[str, object]) -> None:
+        frozen_at, offset = data.get("frozen_at"), data.get("offset", 0.0)
+        if not isinstance(offset, int | float) or not (
+            frozen_at is None or isinstance(frozen_at, int | float)
+        ):
+            raise ValueError("a stored clock needs numeric 'offset' and 'frozen_at'")
+        self._offset = float(offset)
+        self._frozen_at = None if frozen_at is None else float(frozen_at)
 
 
 def parse_instant(text: str) -> datetime:

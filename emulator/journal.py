@@ -1,10 +1,11 @@
 """The request journal: a bounded ring buffer of what clients asked and what they got.
 
 Recorded by an outermost ASGI middleware, so it sees every vendor request, including
-404s, 413s, injected faults and crashes. The emulator's own ``/_emulator`` calls are
-not recorded: the journal is about the client under test. Bounded (``journal_size``,
-0 turns it off) because unbounded journals are the classic mock-server OOM
-(anchors.md §1c: aimock, WireMock #29).
+404s, 413s, injected faults (``fault``: ``"<rule id>:<action>"``) and crashes; a request
+whose connection was dropped on purpose is recorded with status 0. The emulator's own
+``/_emulator`` calls are not recorded: the journal is about the client under test.
+Bounded (``journal_size``, 0 turns it off) because unbounded journals are the classic
+mock-server OOM (anchors.md §1c: aimock, WireMock #29).
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        # 0: no response reached the client (an injected `drop`). An exception passing
+        # through here becomes a 500 outside this middleware, so it is recorded as one.
+        status = 0
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -130,6 +133,9 @@ class JournalMiddleware:
 
         try:
             await self.app(scope, receive, send_and_note)
+        except BaseException:
+            status = status or 500
+            raise
         finally:
             state = scope.get("state") or {}
             self.journal.record(

@@ -32,6 +32,20 @@ class KintsugiSettings:
     progression: Progression = "polls"
     progression_polls: int = 1
     progression_seconds: float = 5.0
+    # v1 predict success status: the seed's example response is 201 (its table also
+    # shows a 200 row); docs-draft/kintsugi.md explains the choice.
+    v1_predict_status: int = 201
+    # v2 audio that fails the guardrails: "record" = 202, then a `failed` record with
+    # `predict_error`; "reject" = 422 {"message": code} at submit (research §4.2, §4.4).
+    v2_audio_failure: Literal["record", "reject"] = "record"
+    # HTTP status of GET /v2/predict/sessions/{id} for a failed record (417 mimics the
+    # third-party hint in research §4.4).
+    failed_record_status: int = 200
+    # Predicting on an is_initiated=false session: 404 nonexistent_initiation ("a
+    # session is not created", seed 002) or 406 consent_not_provided (3rd-party hint).
+    no_consent_error: Literal["nonexistent_initiation", "consent_not_provided"] = (
+        "nonexistent_initiation"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +71,8 @@ class AsleepSettings:
 
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
-    """Outgoing callback delivery (Asleep webhooks)."""
+    """Outgoing callback delivery (Asleep webhooks). Retries are not documented by the
+    vendor (asleep-api.md §4.6); the schedule below is the emulator's (docs-draft/webhooks.md)."""
 
     timeout_seconds: float = 5.0
     max_attempts: int = 5
@@ -65,6 +80,14 @@ class WebhookSettings:
     backoff_max_seconds: float = 30.0
     version: Literal["V1", "V2", "V3"] = "V3"
     cadence_minutes: int = 5
+    # Each retry waits up to this share longer than its exponential step (seeded jitter).
+    jitter_ratio: float = 0.1
+    # HTTP calls in flight at once, over all sessions (one per session at a time).
+    concurrency: int = 16
+    # Deliveries kept in the log (GET /_emulator/callbacks); the oldest finished go first.
+    log_size: int = 10_000
+    # On shutdown, pending deliveries get this long to finish before being abandoned.
+    shutdown_grace_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ Per-namespace caches of derived objects (``Namespace.state``) are rebuilt from t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 Json = dict[str, Any]
@@ -28,8 +29,16 @@ R = TypeVar("R", bound=Record)
 S = TypeVar("S")
 
 
+Row = tuple[str, str, str, Json]  # tenant, table, key, value
+
+
 class Backend(Protocol):
-    """Where table rows are kept between runs."""
+    """Where table rows are kept between runs.
+
+    ``load`` yields rows in the order they were first put (a re-put keeps its place),
+    because tables are ordered and list endpoints answer in that order. ``meta`` is a
+    small key -> JSON map for world facts that are not rows (the seed, the clock).
+    """
 
     persistent: bool
 
@@ -39,7 +48,17 @@ class Backend(Protocol):
 
     def clear(self, tenant: str | None) -> None: ...
 
-    def load(self) -> Iterator[tuple[str, str, str, Json]]: ...
+    def replace(
+        self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
+    ) -> None:
+        """Atomically: drop every row (or one tenant's), write ``rows``, set ``meta``."""
+        ...
+
+    def load(self) -> Iterator[Row]: ...
+
+    def get_meta(self, key: str) -> Json | None: ...
+
+    def put_meta(self, key: str, value: Json) -> None: ...
 
     def close(self) -> None: ...
 
@@ -58,8 +77,19 @@ class MemoryBackend:
     def clear(self, tenant: str | None) -> None:
         return None
 
-    def load(self) -> Iterator[tuple[str, str, str, Json]]:
+    def replace(
+        self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
+    ) -> None:
+        return None
+
+    def load(self) -> Iterator[Row]:
         return iter(())
+
+    def get_meta(self, key: str) -> Json | None:
+        return None
+
+    def put_meta(self, key: str, value: Json) -> None:
+        return None
 
     def close(self) -> None:
         return None
@@ -161,6 +191,13 @@ class Store:
     def __init__(self, backend: Backend | None = None, *, seed: int = 0) -> None:
         self.backend: Backend = backend or MemoryBackend()
         self.seed = seed
+        # A state file remembers the seed its world was made with; ids derived later
+        # must come from the same seed, so the file's seed wins over the setting.
+        stored = self.backend.get_meta("seed")
+        if stored is not None:
+            self.seed = int(stored["value"])
+        elif self.backend.persistent:
+            self.backend.put_meta("seed", {"value": seed})
         self._namespaces: dict[str, Namespace] = {}
         self._pending: dict[str, dict[str, dict[str, Json]]] = {}
         for tenant, table, key, value in self.backend.load():
@@ -186,13 +223,14 @@ class Store:
             self._pending.pop(tenant, None)
         self.backend.clear(tenant)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, tenant: str | None = None) -> dict[str, Any]:
+        """The world (or one API key's part of it) as one JSON document."""
         tenants: dict[str, Any] = {}
-        for tenant in self.tenants():
-            ns = self._namespaces.get(tenant)
-            dumped = ns.dump() if ns is not None else self._pending.get(tenant, {})
+        for name in self.tenants() if tenant is None else [tenant]:
+            ns = self._namespaces.get(name)
+            dumped = ns.dump() if ns is not None else self._pending.get(name, {})
             if dumped:
-                tenants[tenant] = dumped
+                tenants[name] = dumped
         return {
             "format": "vendor-emulator-state",
             "version": 1,
@@ -200,17 +238,66 @@ class Store:
             "tenants": tenants,
         }
 
-    def restore(self, document: dict[str, Any]) -> None:
-        """Replace the whole world with a snapshot (written through to the backend)."""
-        if document.get("format") != "vendor-emulator-state" or document.get("version") != 1:
-            raise ValueError("not a vendor-emulator state document of version 1")
-        tenants = document.get("tenants")
-        if not isinstance(tenants, dict):
-            raise ValueError("state document needs a 'tenants' object")
-        self.reset()
-        self.seed = int(document.get("seed", self.seed))
-        for tenant, tables in tenants.items():
-            for table, rows in tables.items():
-                for key, value in rows.items():
-                    self.backend.put(tenant, table, key, value)
-            self._pending[tenant] = {t: dict(rows) for t, rows in tables.items()}
+    def restore(self, document: Any, tenant: str | None = None) -> None:
+        """Replace the whole world with a snapshot (written through to the backend).
+
+        The document is checked completely before anything changes, and the backend
+        swaps its rows in one transaction, so a bad document or a crash mid-restore
+        leaves the previous world intact. Rows are decoded by the vendors' loaders on
+        first use, as after a restart.
+
+        With ``tenant``, only that API key's state is replaced, by the document's only
+        tenant (whatever key it was saved under), and the seed is left alone: parallel
+        jobs sharing one emulator each load a fixture into their own key.
+        """
+        tenants, seed = _checked(document, self.seed)
+        tenants = copy.deepcopy(tenants)
+        if tenant is not None:
+            if len(tenants) > 1:
+                raise ValueError("restoring one api_key needs a document with at most one tenant")
+            tables = next(iter(tenants.values()), {})
+            rows = [
+                (tenant, t, k, v) for t, table_rows in tables.items() for k, v in table_rows.items()
+            ]
+            self.backend.replace(rows, {}, tenant=tenant)
+            self._namespaces.pop(tenant, None)
+            self._pending.pop(tenant, None)
+            if tables:
+                self._pending[tenant] = tables
+            return
+        rows = [
+            (name, table, key, value)
+            for name, tables in tenants.items()
+            for table, table_rows in tables.items()
+            for key, value in table_rows.items()
+        ]
+        self.backend.replace(rows, {"seed": {"value": seed}})
+        self._namespaces.clear()
+        self._pending = tenants
+        self.seed = seed
+
+
+def _checked(document: Any, seed: int) -> tuple[dict[str, dict[str, dict[str, Json]]], int]:
+    """The tenants and seed of a state document, or ValueError saying what is wrong."""
+    if not isinstance(document, dict):
+        raise ValueError("a state document is a JSON object")
+    if document.get("format") != "vendor-emulator-state" or document.get("version") != 1:
+        raise ValueError("not a vendor-emulator state document of version 1")
+    seed = document.get("seed", seed)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError("'seed' must be an integer")
+    tenants = document.get("tenants")
+    if not isinstance(tenants, dict):
+        raise ValueError("state document needs a 'tenants' object")
+    for tenant, tables in tenants.items():
+        if not tenant:
+            raise ValueError("tenant names (API keys) must not be empty")
+        if not isinstance(tables, dict):
+            raise ValueError(f"tenants.{tenant} must be an object of tables")
+        for table, rows in tables.items():
+            if not isinstance(rows, dict):
+                raise ValueError(f"tenants.{tenant}.{table} must be an object of rows")
+            for key, value in rows.items():
+                if not isinstance(value, dict):
+                    raise ValueError(f"tenants.{tenant}.{table}.{key} must be an object")
+    return tenants, seed

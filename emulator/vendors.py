@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
 from emulator.errors import ErrorShape
 from emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from emulator.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Vendor:
     control_routes: Sequence[BaseRoute] = ()
     # Magic inputs and controls, listed by GET /_emulator/scenarios.
     scenarios: Callable[[], list[dict[str, Any]]] = field(default=list)
+    # Called once with the app's runtime: register advancers, event hooks, services.
+    install: Callable[[Runtime], None] = field(default=lambda rt: None)
 
     def serves(self, path: str) -> bool:
         return any(path == p.rstrip("/") or path.startswith(p) for p in self.prefixes)

@@ -1,0 +1,43 @@
+"""``vendor-emulator bench``: measure the emulator on this machine, against a baseline.
+
+Each case starts what it needs on loopback, runs several times and reports the median;
+ratios compare with a bare Starlette + uvicorn app run side by side in the same run
+(``emulator.bench.baseline``). Targets are the project's published goals (README,
+Performance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from emulator.bench import cases
+from emulator.bench.report import Row, save, table
+
+CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
+    "cold_start": cases.cold_start,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vendor-emulator bench")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per case (median)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load run")
+    parser.add_argument("--json", default="bench-results.json", help="where to save the figures")
+    parser.add_argument(
+        "--cases", default=",".join(CASES), help=f"comma-separated subset of {', '.join(CASES)}"
+    )
+    args = parser.parse_args(argv)
+    chosen = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in CASES]
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(unknown)}")
+    rows: list[Row] = []
+    for name in chosen:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows.extend(CASES[name](args))
+    print(table(rows))
+    save(rows, args.json)
+    print(f"\nsaved {args.json}")
+    return 0 if all(r.met is not False for r in rows) else 1

@@ -1,0 +1,90 @@
+"""HTTP load with wrk (Debian package ``wrk``): throughput and latency percentiles.
+
+wrk has no fixed-rate mode, so a "half of the peak rate" run paces each connection with
+wrk's Lua ``delay()`` hook: C connections each waiting D ms between requests give about
+C * 1000 / (D + latency) requests per second.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run(
+    url: str,
+    *,
+    headers: dict[str, str],
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+    delay_ms: float | None = None,
+) -> LoadResult:
+    script = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    if delay_ms is not None:
+        script += f"function delay() return {delay_ms:.3f} end\n"
+    script += (
+        "function done(summary, latency, requests)\n"
+        '  io.write(string.format("ERRORS %d\\n", summary.errors.connect + summary.errors.read'
+        " + summary.errors.write + summary.errors.status + summary.errors.timeout))\n"
+        "end\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        lua = Path(tmp) / "bench.lua"
+        lua.write_text(script)
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(int(seconds), 1)}s",
+                "--latency",
+                "-s",
+                str(lua),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return _parse(out)
+
+
+def _parse(out: str) -> LoadResult:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if match is None:
+            raise ValueError(f"no {label}% latency in wrk output:\n{out}")
+        return float(match.group(1)) * _UNITS[match.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"ERRORS (\d+)", out)
+    if rps is None or total is None:
+        raise ValueError(f"unexpected wrk output:\n{out}")
+    return LoadResult(
+        requests_per_second=float(rps.group(1)),
+        p50_ms=latency("50"),
+        p99_ms=latency("99"),
+        requests=int(total.group(1)),
+        errors=int(errors.group(1)) if errors else 0,
+    )

@@ -1,0 +1,66 @@
+"""Benchmark results: one row per measured figure, printed as a table and saved as JSON."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    metric: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    target: str = ""
+    met: bool | None = None
+    runs: int = 1
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        assert self.baseline is not None
+        return self.value / self.baseline
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def table(rows: list[Row]) -> str:
+    header = ("case", "metric", "median", "baseline", "ratio", "target", "met", "runs")
+    lines = [header]
+    for r in rows:
+        lines.append(
+            (
+                r.case,
+                r.metric,
+                f"{r.value:,.3f} {r.unit}",
+                "" if r.baseline is None else f"{r.baseline:,.3f} {r.unit}",
+                "" if r.ratio is None else f"{r.ratio:.2f}x",
+                r.target,
+                "" if r.met is None else ("yes" if r.met else "NO"),
+                str(r.runs),
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def save(rows: list[Row], path: str | Path) -> None:
+    doc: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+    }
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
