@@ -8,6 +8,7 @@ shape: never HTML, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,7 +21,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
-from emulator import asleep, callbacks_api, control, control_faults, control_time, kintsugi, outbox
+from emulator import (
+    asleep,
+    callbacks_api,
+    control,
+    control_faults,
+    control_time,
+    kintsugi,
+    lazy,
+    outbox,
+)
 from emulator.clock import Clock, parse_instant
 from emulator.errors import ControlShape, EmulatorError, ErrorShape
 from emulator.faults import DroppedConnection, FaultMiddleware
@@ -121,9 +131,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await service.start()
         for hook in rt.on_startup:
             await hook()
+        # Heavy libraries load lazily (emulator.lazy); finish loading them shortly after
+        # start-up so neither the first health check nor the first upload waits for them.
+        warm_up = asyncio.get_running_loop().call_later(0.5, lazy.warm_up)
         try:
             yield
         finally:
+            warm_up.cancel()
             for service in reversed(rt.services):
                 await service.stop()
             rt.store.backend.close()

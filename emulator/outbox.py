@@ -41,11 +41,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
-import httpx
-
-from emulator import __version__
+from emulator import __version__, lazy
 from emulator.randomness import derive, token
 from emulator.settings import WebhookSettings
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    # httpx costs ~90 ms to import; only the first delivery needs it.
+    httpx = lazy.module("httpx")
 
 if TYPE_CHECKING:
     from emulator.clock import Clock
@@ -365,17 +369,6 @@ class Outbox:
         self._loop = asyncio.get_running_loop()
         self._stopped = False
         self._semaphore = asyncio.Semaphore(self.settings.concurrency)
-        limits = httpx.Limits(
-            max_connections=self.settings.concurrency,
-            max_keepalive_connections=self.settings.concurrency,
-        )
-        self._client = httpx.AsyncClient(
-            transport=self.transport,
-            timeout=httpx.Timeout(self.settings.timeout_seconds),
-            limits=limits,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-        )
         for key, queue in self._queues.items():
             if queue and key not in self._workers:
                 self._spawn(key)
@@ -652,10 +645,27 @@ class Outbox:
             delivery.attempts.append(again)
         return attempt
 
+    def _http(self) -> httpx.AsyncClient:
+        """The shared client, made on the first delivery: importing httpx and building
+        a client cost ~0.1 s, which would otherwise come out of every start-up."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=self.transport,
+                timeout=httpx.Timeout(self.settings.timeout_seconds),
+                limits=httpx.Limits(
+                    max_connections=self.settings.concurrency,
+                    max_keepalive_connections=self.settings.concurrency,
+                ),
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._client
+
     async def _send(self, delivery: Delivery, number: int, started_at: float) -> Attempt:
-        client, semaphore = self._client, self._semaphore
-        if client is None or semaphore is None:
+        semaphore = self._semaphore
+        if semaphore is None:
             raise RuntimeError("the outbox is not running")
+        client = self._http()
         timeout = self.settings.timeout_seconds
         async with semaphore:
             t0 = time.perf_counter()

@@ -27,10 +27,9 @@ import base64
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-
+from emulator import lazy
 from emulator.asleep import errors, ids
 from emulator.asleep.callbacks import (
     FIRST_WINDOW,
@@ -46,6 +45,11 @@ from emulator.lifecycle import Progress, ProgressionPolicy
 from emulator.settings import AsleepSettings
 from emulator.store import Json, Namespace
 from emulator.tenants import AsleepPlan
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy.module("numpy")
 
 SECONDS_PER_EPOCH: Final = 30
 """One ``seq_num`` is one 30-second chunk is one epoch (asleep-api.md §2.2)."""

@@ -31,14 +31,18 @@ import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
-
+from emulator import lazy
 from emulator.asleep.profiles import Profile, ProfileParams, StageProbabilities, params_for
 
-Stages = npt.NDArray[np.int8]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:
+    np = lazy.module("numpy")
+
+Stages: TypeAlias = "npt.NDArray[np.int8]"
 
 NO_DATA: Final = -1
 WAKE: Final = 0

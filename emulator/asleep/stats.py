@@ -25,22 +25,28 @@ NEVER_SLEPT even if it has ``-1`` epochs.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
-from pysleep import SleepStageCalculator
-
+from emulator import lazy
 from emulator.asleep.night import NO_DATA, WAKE, two_stage_stages
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pysleep
+else:
+    np = lazy.module("numpy")
+    pysleep = lazy.module("pysleep")
 
 SECONDS_PER_EPOCH: Final = 30
 
-StageInput = Sequence[int] | npt.NDArray[np.integer[Any]]
+StageInput: TypeAlias = "Sequence[int] | npt.NDArray[np.integer[Any]]"
 RenderTime = Callable[[datetime], str]
 
 
@@ -284,24 +290,25 @@ def _round2(value: float) -> float:
 # --------------------------------------------------------------------------- pysleep
 
 
-class _NoDataTolerantCalculator(SleepStageCalculator):  # type: ignore[misc]  # untyped lib
+@functools.cache
+def _calculator() -> Any:
     """pysleep 0.2.0's calculator, accepting ``-1`` (no data) epochs.
 
     Its moment/latency/cluster code already handles ``-1`` exactly like the TS
     reference (non-wake for sleep onset, never counted); only this input check
-    rejects it.
+    rejects it. Built on first use so that importing this module stays cheap.
     """
 
-    def _validate_inputs(
-        self, start_time: datetime, end_time: datetime, sleep_stages: list[int]
-    ) -> None:
-        if not sleep_stages:
-            raise ValueError("sleep_stages cannot be empty")
-        if end_time <= start_time:
-            raise ValueError("end_time must be after start_time")
+    class NoDataTolerantCalculator(pysleep.SleepStageCalculator):  # type: ignore[misc]
+        def _validate_inputs(
+            self, start_time: datetime, end_time: datetime, sleep_stages: list[int]
+        ) -> None:
+            if not sleep_stages:
+                raise ValueError("sleep_stages cannot be empty")
+            if end_time <= start_time:
+                raise ValueError("end_time must be after start_time")
 
-
-_CALCULATOR: Final = _NoDataTolerantCalculator()
+    return NoDataTolerantCalculator()
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +354,7 @@ def _stage_metrics(
     sleep_stages: list[int], start_time: datetime, end_time: datetime
 ) -> _StageMetrics:
     """Run pysleep (the one place it is called) and type its result."""
-    result: Any = _CALCULATOR.calculate(sleep_stages, start_time, end_time)
+    result: Any = _calculator().calculate(sleep_stages, start_time, end_time)
     sleep_cycle: timedelta | None = result.sleep_cycle
     return _StageMetrics(
         sleep_time=result.sleep_time,

@@ -10,29 +10,33 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-from numpy.typing import NDArray
-
+from emulator import lazy
 from emulator.audio.errors import AudioFormatError, ErrorCode
 from emulator.audio.sniff import Container, sniff_container
 from emulator.audio.wav import Encoding, WavInfo, parse_wav
 
-Floats = NDArray[np.float32]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = lazy.module("numpy")
+
+Floats: TypeAlias = "NDArray[np.float32]"
 BLOCK_FRAMES = 1 << 16
 # Upper bound of one float32 block, whatever the channel count a header claims.
 BLOCK_BYTES = 4 << 20
 _FINGERPRINT_VERSION = b"emulator.audio.fingerprint/1"
 
-# numpy dtype of one stored sample.
-_DTYPES: dict[Encoding, np.dtype[Any]] = {
-    Encoding.PCM_U8: np.dtype(np.uint8),
-    Encoding.PCM_S16: np.dtype("<i2"),
-    Encoding.PCM_S24: np.dtype(np.uint8),  # widened to int32 by _read_s24
-    Encoding.PCM_S32: np.dtype("<i4"),
-    Encoding.FLOAT32: np.dtype("<f4"),
-    Encoding.FLOAT64: np.dtype("<f8"),
+# numpy dtype (as its string code) of one stored sample.
+_DTYPES: dict[Encoding, str] = {
+    Encoding.PCM_U8: "u1",
+    Encoding.PCM_S16: "<i2",
+    Encoding.PCM_S24: "u1",  # widened to int32 by _read_s24
+    Encoding.PCM_S32: "<i4",
+    Encoding.FLOAT32: "<f4",
+    Encoding.FLOAT64: "<f8",
 }
 # The factor that maps a raw sample (as `read_raw` returns it) onto [-1, 1].
 SCALES = {

@@ -15,10 +15,15 @@ import ast
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from emulator import lazy
 from emulator.audio.errors import AudioFormatError, ErrorCode
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy.module("numpy")
 
 MAGIC = b"\x93NUMPY"
 # numpy.load refuses longer headers by default (its max_header_size is 10000).

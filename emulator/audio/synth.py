@@ -9,12 +9,17 @@ ms at about 4 Hz separated by short gaps and fricative-like noise bursts, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
-import numpy as np
-from numpy.typing import NDArray
+from emulator import lazy
 
-Signal = NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = lazy.module("numpy")
+
+Signal: TypeAlias = "NDArray[np.float64]"
 Colour = Literal["white", "pink", "brown"]
 _BANK_SENTENCES = 24  # distinct sentences synthesised, then reused in a seeded order
 

@@ -30,16 +30,20 @@ what makes stopping early (``stop_after``) safe: the count only grows.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from numpy.typing import NDArray
-
+from emulator import lazy
 from emulator.audio.decode import BLOCK_BYTES, Floats, Source
 from emulator.audio.resample import factor_for, iter_decimated
 from emulator.audio.wav import WavInfo
 
-Mask = NDArray[np.bool_]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = lazy.module("numpy")
+
+Mask: TypeAlias = "NDArray[np.bool_]"
 MIN_RATE = 2000  # below this a file cannot carry intelligible speech; it has no voice
 _FRAMES_PER_BLOCK = 256
 _TINY = 1e-12
@@ -211,7 +215,7 @@ def decide(features: FrameFeatures, params: VadParams = DEFAULT_PARAMS) -> Mask:
 
 def _moving_min(values: Floats, radius: int) -> Floats:
     padded = np.pad(values, radius, constant_values=np.inf)
-    smallest: Floats = sliding_window_view(padded, 2 * radius + 1).min(axis=1)
+    smallest: Floats = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1).min(axis=1)
     return smallest
 
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
-
+from emulator import lazy
 from emulator.audio.wav import Encoding
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = lazy.module("numpy")
 
 _FORMATS = {  # encoding -> (format tag, bits, numpy dtype of the stored sample)
     Encoding.PCM_U8: (0x0001, 8, "u1"),

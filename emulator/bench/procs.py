@@ -44,13 +44,18 @@ class Server:
 
 def launch(args: list[str], *, health_path: str, env: dict[str, str] | None = None) -> Server:
     """Start ``python -m ARGS`` and return once ``health_path`` answers 200."""
+    # Measure the package as `pip install .` leaves it: with compiled bytecode. Some
+    # machines set PYTHONDONTWRITEBYTECODE, which would make an editable install
+    # recompile every module at each launch while the baseline's libraries do not.
+    environ = {**os.environ, **(env or {})}
+    environ.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, **(env or {})},
+        env=environ,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
