@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 from urllib.parse import urlsplit
 
+from emulator.asleep.stats import V2_STAT_KEYS
+
 Version = Literal["V1", "V2", "V3"]
 Event = Literal["INFERENCE_COMPLETE", "SESSION_COMPLETE"]
 
@@ -59,32 +61,9 @@ DATA_API_FOR_VERSION: Final[Mapping[Version, str]] = {
     "V3": "/data/v3",
 }
 
-SLEEP_DATA_STAT_KEYS: Final = (
-    # Seed 000 §1.3.3 Sleep Data Object, after the session fields, in documented order.
-    "sleep_efficiency",
-    "sleep_latency",
-    "sleep_time",
-    "wakeup_latency",
-    "wake_time",
-    "time_in_wake",
-    "time_in_sleep_period",
-    "time_in_sleep",
-    "time_in_bed",
-    "time_in_rem",
-    "time_in_light",
-    "time_in_deep",
-    "time_in_stable_breath",
-    "time_in_unstable_breath",
-    "wake_ratio",
-    "sleep_ratio",
-    "rem_ratio",
-    "light_ratio",
-    "deep_ratio",
-    "stable_breath_ratio",
-    "unstable_breath_ratio",
-    "breathing_pattern",
-    "estimated_ahi",
-)
+# Seed 000 §1.3.3 Sleep Data Object, after the session fields, in documented order:
+# the same keys, in the same order, as the v1.0-era stat of /data/v2.
+SLEEP_DATA_STAT_KEYS: Final = V2_STAT_KEYS
 
 MAX_CALLBACK_URL_LENGTH: Final = 2048
 
