@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from emulator.asleep import webhooks
 from emulator.asleep.errors import AsleepShape
 from emulator.asleep.routes import control_routes, routes, scenarios
-from emulator.asleep.wiring import advancer
+from emulator.asleep.wiring import advancer, install_ticker
 from emulator.runtime import Runtime
 from emulator.vendors import Vendor
 
 
 def install(rt: Runtime) -> None:
-    """Let ``POST /_emulator/advance`` complete CLOSED Asleep sessions."""
+    """Plug Asleep into the runtime.
+
+    * ``POST /_emulator/advance`` completes CLOSED sessions (``advancer``);
+    * every event is turned into a webhook delivery (``webhooks``, issue 6);
+    * a ticker applies virtual time (``seconds`` progression, the 24-hour cap)
+      without waiting for a read, so those webhooks fire on time (``wiring.Ticker``).
+    """
     rt.advancers["asleep"] = advancer(rt)
+    webhooks.install(rt)
+    install_ticker(rt)
 
 
 def vendor() -> Vendor:

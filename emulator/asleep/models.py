@@ -402,8 +402,15 @@ class AsleepState:
         self.sessions = ns.table("asleep.sessions", Session.from_json)
         self.hypnograms = ns.table("asleep.hypnograms", Hypnogram.from_json)
         self._by_user: dict[str, list[str]] = {}
+        # Sessions time can still act on (not COMPLETE), in creation order: what
+        # ``tick`` looks at, so a background ticker costs nothing for finished nights.
+        # A dict, not a set: iteration order must not depend on string hashing, or
+        # events (and the delivery ids minted for them) would change order per run.
+        self.active: dict[str, None] = {}
         for session in sorted(self.sessions.values(), key=lambda s: s.ordinal):
             self._by_user.setdefault(session.user_id, []).append(session.session_id)
+            if session.state is not SessionState.COMPLETE:
+                self.active[session.session_id] = None
         # Derived, never persisted: stats per session and plan, rendered responses
         # (an LRU keyed by tuples starting with the session id, indexed per session).
         self.stats: dict[str, dict[tuple[bool, bool], Any]] = {}
@@ -539,6 +546,7 @@ class AsleepState:
         )
         self.sessions.put(session_id, session)
         self._by_user.setdefault(user.user_id, []).append(session_id)
+        self.active[session_id] = None
         return session
 
     def admit(self, rules: Rules, now: int, session: Session, seq_num: int) -> None:
@@ -561,6 +569,32 @@ class AsleepState:
         # A retried chunk (the SDK retries uploads) is accepted again without being
         # counted twice; out-of-order chunks simply fill their epoch (INFERRED).
         session.mark(seq_num)
+        self._analyse(rules, session)
+        self.sessions.put(session.session_id, session)
+        self.forget(session.session_id)
+
+    def fill(self, rules: Rules, now: int, session: Session, n_epochs: int) -> None:
+        """Control API: record chunks ``0 .. n_epochs - 1`` at once (a synthetic night).
+
+        The same rules as ``n_epochs`` uploads in order -- the 24-hour cap, one
+        ``InferenceComplete`` per firing window, oldest first -- written once.
+        """
+        if n_epochs < 1:
+            raise ValueError("a night needs at least one epoch")
+        self.admit(rules, now, session, n_epochs - 1)
+        for seq_num in range(n_epochs):
+            session.mark(seq_num)
+        self._analyse(rules, session)
+        self.sessions.put(session.session_id, session)
+        self.forget(session.session_id)
+
+    def _analyse(self, rules: Rules, session: Session) -> None:
+        """Queue an ``InferenceComplete`` for every window newly analysed (§4.6).
+
+        The highest received seq_num drives analysis and ``notified_window`` is kept
+        on the session, so a window whose last chunk never arrives (say seq 39) still
+        fires once a later chunk does, and no window fires twice (``due_windows``).
+        """
         due = due_windows(
             session.last_received_seq_num,
             rules.plan.cadence_minutes,
@@ -579,8 +613,6 @@ class AsleepState:
                 )
             )
             session.notified_window = window
-        self.sessions.put(session.session_id, session)
-        self.forget(session.session_id)
 
     def close(
         self,
@@ -678,6 +710,7 @@ class AsleepState:
         session.keep(self.final_night(rules, session))
         session.state = SessionState.COMPLETE
         session.complete_time = now
+        self.active.pop(session.session_id, None)
         self.sessions.put(session.session_id, session)
         self.forget(session.session_id)
         self.outbox.append(
@@ -712,6 +745,7 @@ class AsleepState:
 
     def delete_session(self, session: Session) -> None:
         self.sessions.delete(session.session_id)
+        self.active.pop(session.session_id, None)
         self.hypnograms.delete(session.session_id)
         listed = self._by_user.get(session.user_id)
         if listed is not None and session.session_id in listed:
@@ -719,9 +753,16 @@ class AsleepState:
         self.forget(session.session_id)
 
     def tick(self, rules: Rules, now: int) -> None:
-        """Apply the passage of time to every session (for a background ticker)."""
-        for session in list(self.sessions.values()):
-            if session.state is not SessionState.COMPLETE:
+        """Apply the passage of time to every session (for a background ticker).
+
+        Only sessions that are not COMPLETE can change with time, and only those are
+        looked at: a ticker over 10,000 finished nights does no work.
+        """
+        for session_id in list(self.active):
+            session = self.sessions.get(session_id)
+            if session is None or session.state is SessionState.COMPLETE:
+                self.active.pop(session_id, None)
+            else:
                 self.refresh(rules, now, session)
 
 

@@ -9,20 +9,34 @@
 * ``advancer`` - the ``Runtime.advancers["asleep"]`` function behind ``POST
   /_emulator/advance``: finish CLOSED sessions now.
 * ``tick`` - apply the passage of virtual time to every session (24-hour cap,
-  ``seconds`` progression) without waiting for a read, e.g. from an
-  ``on_clock_change`` hook or a background timer.
+  ``seconds`` progression) without waiting for a read;
+* ``Ticker`` - the Runtime service that calls ``tick`` every ``TICK_SECONDS`` of
+  real time and after every clock change, so time-driven completions (and their
+  ``SESSION_COMPLETE`` webhooks, issue 6) happen even when nobody reads the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Final
 
 from emulator.asleep.models import AsleepState, Event, Rules, state_of
+from emulator.lifecycle import ProgressionPolicy
 from emulator.runtime import Advancer, Runtime
 from emulator.tenants import Tenant
 
-EVENT_HOOKS = "asleep.event_hooks"
+log = logging.getLogger("emulator.asleep")
+
+EVENT_HOOKS: Final = "asleep.event_hooks"
 EventHook = Callable[[str, Event], None]
+TICK_SECONDS: Final = 0.5
+"""Real seconds between two background ticks: a ``seconds`` progression or the
+24-hour cap is noticed at most this late (the virtual clock renders whole seconds)."""
+_TICK_LOCK: Final = "asleep.tick_lock"
 
 
 def rules_for(rt: Runtime, tenant: Tenant) -> Rules:
@@ -42,7 +56,11 @@ def now_of(rt: Runtime) -> int:
 
 def publish(rt: Runtime, api_key: str, state: AsleepState) -> None:
     """Hand the state's pending events, oldest first, to every registered hook."""
-    events = state.drain()
+    dispatch(rt, api_key, state.drain())
+
+
+def dispatch(rt: Runtime, api_key: str, events: Iterable[Event]) -> None:
+    """Hand already drained events, in order, to every registered hook."""
     hooks: list[EventHook] = rt.extras.get(EVENT_HOOKS, [])
     for event in events:
         for hook in hooks:
@@ -77,8 +95,103 @@ def advancer(rt: Runtime) -> Advancer:
 
 
 def tick(rt: Runtime, api_key: str | None = None) -> None:
-    """Let virtual time act on every session now (and publish what it caused)."""
-    now = now_of(rt)
-    for tenant, state in _tenants(rt, api_key):
-        state.tick(rules_for(rt, tenant), now)
-        publish(rt, tenant.api_key, state)
+    """Let virtual time act on every session now (and publish what it caused).
+
+    Serialised by a lock: the background ticker and a test calling ``tick`` from its
+    own thread must not complete one session twice (two ``SESSION_COMPLETE``).
+    """
+    lock: threading.Lock = rt.extras.setdefault(_TICK_LOCK, threading.Lock())
+    with lock:
+        now = now_of(rt)
+        for tenant, state in _tenants(rt, api_key):
+            if state.active:
+                state.tick(rules_for(rt, tenant), now)
+            if state.outbox:
+                publish(rt, tenant.api_key, state)
+
+
+class Ticker:
+    """A Runtime ``Service``: ``tick`` every ``interval`` real seconds and on clock changes.
+
+    Without it a session in ``seconds`` progression only turns COMPLETE (and the
+    24-hour cap only ends an OPEN session) when something reads it; its webhook
+    would wait for that read. The timer tick is skipped while neither the virtual
+    second nor the progression policy changed since the last one -- nothing can
+    have come due then (closes and force-completes are applied on the spot) -- so a
+    frozen clock costs nothing. Clock changes (``rt.on_clock_change``), resets and
+    restores always tick, on the app's event loop, after the change is done.
+    """
+
+    def __init__(self, rt: Runtime, interval: float = TICK_SECONDS) -> None:
+        self.rt = rt
+        self.interval = interval
+        self.ticks = 0  # ticks that ran (for tests and diagnostics)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._last: tuple[int, ProgressionPolicy] | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="asleep ticker")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loop = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self.check()
+
+    def check(self, *, force: bool = False) -> bool:
+        """Tick unless nothing can have come due since the last tick; whether it ticked."""
+        key = (now_of(self.rt), self.rt.progression("asleep"))
+        if not force and key == self._last:
+            return False
+        self._last = key
+        try:
+            tick(self.rt)
+        except Exception:  # the ticker must outlive a bug in one tick
+            log.exception("asleep tick failed")
+        self.ticks += 1
+        return True
+
+    def poke(self, *_: object) -> None:
+        """``on_clock_change`` / ``on_reset`` hook: tick soon, on the app's loop.
+
+        Deferred with ``call_soon``: the change that called us finishes first (a
+        reset clears the old deliveries before the tick can add new ones), and the
+        loop runs the tick before any request that arrives afterwards.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self.check(force=True)  # not serving: nothing runs concurrently
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        try:
+            if running is loop:
+                loop.call_soon(self._forced)
+            else:
+                loop.call_soon_threadsafe(self._forced)
+        except RuntimeError:  # the loop closed meanwhile: nothing runs on it any more
+            self.check(force=True)
+
+    def _forced(self) -> None:
+        self.check(force=True)
+
+
+def install_ticker(rt: Runtime) -> Ticker:
+    """Register the ticker as a service and on clock changes, resets and restores."""
+    ticker = Ticker(rt)
+    rt.services.append(ticker)
+    rt.on_clock_change.append(ticker.poke)
+    rt.on_reset.append(ticker.poke)
+    rt.extras["asleep.ticker"] = ticker
+    return ticker
