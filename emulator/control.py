@@ -8,6 +8,7 @@ rules in ``control_faults``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
+from emulator.clock import parse_instant
 from emulator.errors import ControlError
 from emulator.runtime import runtime
 
@@ -85,7 +87,8 @@ async def list_scenarios(request: Request) -> Response:
     return JSONResponse({"scenarios": found})
 
 
-# The vendor-independent controls, listed with the vendors' so one GET shows every knob.
+# The vendor-independent controls, listed with the vendors' so one GET shows every knob;
+# every /_emulator endpoint appears in some example (tests/test_contract.py checks it).
 _CONTROL_SCENARIOS: list[dict[str, Any]] = [
     {
         "api": "emulator",
@@ -94,19 +97,31 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
         "description": (
             "Seeded, per-key faults on vendor requests: latency (fixed or a distribution), "
             "a vendor-shaped error, 429/503 with Retry-After, or a dropped connection; "
-            "marked in the journal."
+            "marked in the journal. GET lists the rules with their counters; DELETE clears "
+            "them (all, ?api_key=, or one by id)."
         ),
         "example": (
             'PUT /_emulator/faults [{"path": "/v2/*", "action": "throttle", "status": 503, '
-            '"retry_after": 5, "probability": 0.2}]'
+            '"retry_after": 5, "probability": 0.2}]\n'
+            'POST /_emulator/faults {"id": "slow", "latency_ms": 250}\n'
+            "GET /_emulator/faults\n"
+            "GET /_emulator/faults/slow\n"
+            "DELETE /_emulator/faults/slow\n"
+            "DELETE /_emulator/faults?api_key=job-17"
         ),
     },
     {
         "api": "emulator",
         "name": "virtual-clock",
         "kind": "control",
-        "description": "Freeze, set or advance the clock behind every timestamp and timer.",
-        "example": 'POST /_emulator/clock {"freeze": true, "set": "2025-01-15T02:50:29Z"}',
+        "description": (
+            "Freeze, set or advance the clock behind every timestamp and timer "
+            "(between 1970-01-01 and 9000-01-01 UTC)."
+        ),
+        "example": (
+            'POST /_emulator/clock {"freeze": true, "set": "2025-01-15T02:50:29Z"}\n'
+            "GET /_emulator/clock"
+        ),
     },
     {
         "api": "emulator",
@@ -116,14 +131,93 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
             "How asynchronous work finishes (immediate, after N polls, after T virtual "
             "seconds, manual); POST /_emulator/advance finishes pending work now."
         ),
-        "example": 'PUT /_emulator/progression {"kintsugi": {"mode": "manual"}}',
+        "example": (
+            'PUT /_emulator/progression {"kintsugi": {"mode": "manual"}}\n'
+            "GET /_emulator/progression\n"
+            "POST /_emulator/advance?api=kintsugi&api_key=my-key"
+        ),
     },
     {
         "api": "emulator",
         "name": "snapshots",
         "kind": "control",
         "description": "Save the world (or one key's part of it) as JSON and load it back.",
-        "example": "GET /_emulator/state, then PUT /_emulator/state with that document",
+        "example": (
+            "GET /_emulator/state?api_key=my-key, then PUT /_emulator/state?api_key=my-key "
+            "with that document"
+        ),
+    },
+    {
+        "api": "emulator",
+        "name": "reset",
+        "kind": "control",
+        "description": (
+            "Back to start-up: all state, journal, faults, policies and the clock; with "
+            "?api_key= only that key's state, journal entries and faults."
+        ),
+        "example": "POST /_emulator/reset?api_key=my-key",
+    },
+    {
+        "api": "emulator",
+        "name": "request-journal",
+        "kind": "control",
+        "description": (
+            "Every vendor request with status, duration, key and injected fault, oldest "
+            "first; filters method, path_prefix, api_key, vendor, faulted, limit."
+        ),
+        "example": (
+            "GET /_emulator/requests?vendor=kintsugi&faulted=true&limit=20\n"
+            "DELETE /_emulator/requests?api_key=my-key"
+        ),
+    },
+    {
+        "api": "emulator",
+        "name": "callback-log",
+        "kind": "control",
+        "description": (
+            "Every webhook delivery with its attempts (filters api_key, session_id, "
+            "user_id, event, status, limit); wait until none is pending; send one again; "
+            "forget finished ones; see or switch off the failure switches."
+        ),
+        "example": (
+            "GET /_emulator/callbacks?event=SESSION_COMPLETE\n"
+            "POST /_emulator/callbacks/flush?timeout=10\n"
+            "GET /_emulator/callbacks/d-1\n"
+            "POST /_emulator/callbacks/d-1/redeliver\n"
+            "DELETE /_emulator/callbacks\n"
+            "GET /_emulator/callbacks/failures\n"
+            "DELETE /_emulator/callbacks/failures?api_key=my-key"
+        ),
+    },
+    {
+        "api": "emulator",
+        "name": "demo-data",
+        "kind": "control",
+        "description": (
+            "Replace a key's state with the demo data set: Asleep users with weeks of "
+            "COMPLETE nights (good_sleeper, insomnia, severe_unstable_breathing, "
+            "heavy_snorer) and Kintsugi patients with predictions and feedback. Also "
+            "--demo at start-up (key demo-key)."
+        ),
+        "example": "POST /_emulator/demo?api_key=demo-key",
+    },
+    {
+        "api": "emulator",
+        "name": "openapi",
+        "kind": "control",
+        "description": (
+            "The OpenAPI 3.1 document of every vendor endpoint served and of this API; "
+            "with response validation on (EMULATOR_VALIDATE_RESPONSES=1) every answer "
+            "is checked against it and violations are listed."
+        ),
+        "example": "GET /_emulator/openapi.json\nGET /_emulator/contract",
+    },
+    {
+        "api": "emulator",
+        "name": "introspection",
+        "kind": "control",
+        "description": "Health, the configured keys and plans, and this list.",
+        "example": "GET /_emulator/health\nGET /_emulator/tenants\nGET /_emulator/scenarios",
     },
 ]
 
@@ -147,6 +241,11 @@ async def put_state(request: Request) -> Response:
     api_key = _api_key_param(request)
     document = await json_body(request)
     rt = runtime(request)
+    clock = document.get("clock") if isinstance(document, dict) and api_key is None else None
+    if isinstance(clock, dict) and isinstance(clock.get("now"), str):
+        # A malformed instant is left for rt.restore, which names it.
+        with contextlib.suppress(ValueError, OverflowError):
+            check_clock_range(parse_instant(clock["now"]).timestamp())
     try:
         rt.restore(document, api_key)
     except ValueError as exc:
@@ -161,6 +260,21 @@ async def put_state(request: Request) -> Response:
             "seed": rt.store.seed,
         }
     )
+
+
+# The virtual clock stays where every time derived from it (ids, 24-hour caps, 48-hour
+# ends, 100-day periods) is still a representable datetime: a far-future instant made
+# `clock.now()` raise and every later request answer 500 (found by schemathesis).
+CLOCK_MIN = 0.0  # 1970-01-01T00:00:00Z
+CLOCK_MAX = 221845392000.0  # 9000-01-01T00:00:00Z
+
+
+def check_clock_range(timestamp: float) -> None:
+    """400 unless ``timestamp`` is a clock position the emulator can live with."""
+    if not CLOCK_MIN <= timestamp < CLOCK_MAX:
+        raise ControlError(
+            "the clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z"
+        )
 
 
 async def json_body(request: Request) -> Any:

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.clock import parse_instant
-from emulator.control import json_body
+from emulator.control import check_clock_range, json_body
 from emulator.errors import ControlError
 from emulator.lifecycle import MODES, ProgressionPolicy
 from emulator.runtime import Runtime, runtime
@@ -67,6 +67,9 @@ async def change_clock(request: Request) -> Response:
         ):
             raise ControlError("advance takes a number of seconds, 0 or more (no going back)")
     rt = runtime(request)
+    target = instant.timestamp() if instant is not None else rt.clock.timestamp()
+    target += float(seconds or 0)
+    check_clock_range(target)
     if freeze:
         rt.clock.freeze()
     if instant is not None:

@@ -1,9 +1,23 @@
-"""Test-wide configuration: hypothesis profiles (dev by default; ci when CI is set)."""
+"""Test-wide configuration.
+
+* Hypothesis profiles (dev by default; ci when CI is set).
+* Response self-validation: every app the tests build checks each vendor and control
+  response against /_emulator/openapi.json (``emulator.contract``; switched on by
+  ``EMULATOR_VALIDATE_RESPONSES``, which ``create_app`` honours whatever ``Settings``
+  say). Every violation is logged on ``emulator.contract``; a handler collects them and
+  the session fails at the end if there was any, listing them. Servers in another
+  process log to their own stderr and cannot fail the session.
+  A test that provokes violations on purpose takes the ``contract_violations_expected``
+  fixture, which hands it the records and keeps them out of the final verdict.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=60, deadline=None)
@@ -12,3 +26,64 @@ settings.register_profile(
 )
 settings.register_profile("debug", max_examples=10, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# Before any app is created (module import time of the first conftest).
+os.environ.setdefault("EMULATOR_VALIDATE_RESPONSES", "1")
+
+
+class ContractViolations(logging.Handler):
+    """Collects the ERROR records of ``emulator.contract`` over the whole session."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_VIOLATIONS = ContractViolations()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logger = logging.getLogger("emulator.contract")
+    if _VIOLATIONS not in logger.handlers:
+        logger.addHandler(_VIOLATIONS)
+
+
+class ExpectedViolations:
+    """The violations logged since the test began (``.records``)."""
+
+    def __init__(self) -> None:
+        self.start = len(_VIOLATIONS.records)
+
+    @property
+    def records(self) -> list[logging.LogRecord]:
+        return _VIOLATIONS.records[self.start :]
+
+    def messages(self) -> list[str]:
+        return [r.getMessage() for r in self.records]
+
+
+@pytest.fixture
+def contract_violations_expected() -> Iterator[ExpectedViolations]:
+    """For tests that provoke violations on purpose: they do not fail the session."""
+    expected = ExpectedViolations()
+    yield expected
+    del _VIOLATIONS.records[expected.start :]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _VIOLATIONS.records:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [
+        f"{len(_VIOLATIONS.records)} response(s) violated /_emulator/openapi.json "
+        "(logger emulator.contract):",
+        *(f"  {r.getMessage()}" for r in _VIOLATIONS.records[:50]),
+    ]
+    if reporter is not None:
+        reporter.write_sep("=", "contract violations", red=True)
+        for line in lines:
+            reporter.write_line(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

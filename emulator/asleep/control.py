@@ -394,6 +394,26 @@ def scenarios() -> list[dict[str, Any]]:
             },
         },
         {
+            "name": "asleep-profile-get",
+            "kind": "control",
+            "description": "A user's effective profile and whether a control call chose it.",
+            "example": {
+                "method": "GET",
+                "path": "/_emulator/asleep/users/{user_id}/profile",
+                "headers": {"x-api-key": "<key>"},
+            },
+        },
+        {
+            "name": "asleep-hypnogram-remove",
+            "kind": "control",
+            "description": "Drop an injected night: the session's own night comes back.",
+            "example": {
+                "method": "DELETE",
+                "path": "/_emulator/asleep/sessions/{session_id}/hypnogram",
+                "headers": {"x-api-key": "<key>"},
+            },
+        },
+        {
             "name": "asleep-complete",
             "kind": "control",
             "description": (

@@ -14,7 +14,6 @@ where webhook delivery plugs in (``wiring``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -130,7 +129,7 @@ async def _fields(request: Request, *, bad: Callable[[], errors.AsleepError]) ->
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = schemas.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise bad() from None
     if not isinstance(body, dict):
@@ -266,13 +265,11 @@ async def upload(request: Request) -> Response:
             raw_callback = form.get("callback_url")
             callback_url = schemas.callback_url(raw_callback)
             call.state.admit(call.rules, call.now, session, seq_num)
+            # One byte past the 10 MB chunk limit is enough to refuse it; never read more.
             data = await upload_file.read(settings.chunk_max_bytes + 1)
         finally:
             await form.close()
-        if len(data) > settings.chunk_max_bytes:
-            raise errors.BadAudio(
-                f"The audio file must be smaller than {settings.chunk_max_bytes // (1024 * 1024)}MB"
-            )
+        # An oversized chunk fails the policy's size check first: the documented 400 text.
         chunks.check(session.inference_type, data, settings)
         del data  # never kept: 10,000 nights must fit in memory
         call.state.upload(call.rules, call.now, session, seq_num, callback_url)

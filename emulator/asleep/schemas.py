@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -136,12 +137,36 @@ def _bounds(
     return None
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(raw: bytes | str) -> Any:
+    """Strict JSON: ValueError for anything a JSON response could not echo back.
+
+    ``NaN``/``Infinity`` (not JSON, RFC 8259 §6) and numbers past float range
+    (``1e999``) are refused: a 422 that echoes its input could not render them. Deep
+    nesting (Python's ``RecursionError``) counts as invalid JSON, not as a crash.
+    """
+    try:
+        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def parse_json_body(raw: bytes, *, required: bool) -> tuple[Any, Problem | None]:
     """A JSON body as FastAPI reads it; ``(None, None)`` for an absent optional body."""
     if not raw.strip():
         return None, (missing(["body"]) if required else None)
     try:
-        return json.loads(raw), None
+        return loads(raw), None
     except (ValueError, UnicodeDecodeError) as exc:
         pos = getattr(exc, "pos", 0)
         reason = getattr(exc, "msg", "Invalid JSON")
@@ -331,13 +356,18 @@ def create_session(fields: Mapping[str, Any]) -> CreateSession:
     )
 
 
+_ASCII_DIGITS: Final = re.compile(r"[0-9]{1,18}")
+
+
 def seq_num(value: Any) -> int:
     """The upload's ``seq_num``: an int >= 0, else 422 ``Not valid parameter``."""
     if isinstance(value, bool):
         raise errors.NotValidParameter()
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _ASCII_DIGITS.fullmatch(value.strip()):
+        # ASCII digits only, and few enough for int(): "²".isdigit() is true but int()
+        # refuses it, and a 5,000-digit string is past int()'s limit (both were 500s).
         number = int(value.strip())
     else:
         raise errors.NotValidParameter()

@@ -25,6 +25,9 @@ DEFAULT_ZONE = "UTC"
 # bytes from ever reaching the filesystem lookup.
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The virtual clock's range (emulator.control): 1970-01-01 .. 9000-01-01 UTC.
+_MIN_INSTANT = 0
+_MAX_INSTANT = 221_845_392_000
 
 
 def zone(name: str) -> tzinfo | None:
@@ -80,7 +83,13 @@ def parse_instant(text: str) -> int | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() // 1)
+    instant = int(value.timestamp() // 1)
+    # Ids embed the UTC year in 4 digits and every zone must render the instant (a
+    # session at 9999-12-31 broke listing it in Etc/GMT+12 with a 500, found by
+    # schemathesis): outside the virtual clock's range it is not a usable instant.
+    if not _MIN_INSTANT <= instant < _MAX_INSTANT:
+        return None
+    return instant
 
 
 def parse_date(text: str) -> date | None:

@@ -496,6 +496,13 @@ def scenarios() -> list[dict[str, Any]]:
             "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status.",
             "GET /_emulator/kintsugi/sessions",
         ),
+        (
+            "kintsugi-outcomes",
+            "List the tenant's forced outcomes, or clear one (a user's or a session's).",
+            "GET /_emulator/kintsugi/outcomes\n"
+            "DELETE /_emulator/kintsugi/outcomes/users/patient-1\n"
+            "DELETE /_emulator/kintsugi/outcomes/sessions/<session_id>",
+        ),
     ]
     return [
         {"name": n, "kind": "magic-input", "description": d, "example": e} for n, d, e in magic

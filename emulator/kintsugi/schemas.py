@@ -70,7 +70,11 @@ def _text_bool(raw: str) -> bool | None:
 
 
 def _text_positive(raw: str) -> int | None:
-    return int(raw) if _DIGITS.match(raw) and int(raw) > 0 else None
+    # Go's strconv.Atoi: an int64 or an error, so past 2**63 - 1 it is malformed (and
+    # a 5,000-digit string would exceed Python's int() limit: it was a 500).
+    if not _DIGITS.match(raw) or len(raw) > 19:
+        return None
+    return int(raw) if 0 < int(raw) < 2**63 else None
 
 
 def _json_positive(raw: Any) -> int | None:
@@ -179,7 +183,7 @@ def parse_json(raw: bytes) -> Any:
     ``None`` when it is not JSON at all."""
     try:
         return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is not a crash
         return None
 
 

@@ -1,0 +1,231 @@
+"""Small builders for the OpenAPI 3.1 document: schemas, parameters, responses, operations.
+
+The document is written by hand from the vendors' documented shapes (it is the
+contract the emulator is checked against, not a description generated from its
+code); these helpers only keep the hand-writing short and uniform. Every builder
+returns plain JSON-able dicts.
+
+Provenance: ``source(...)`` adds an ``x-emulator-source`` extension naming where a
+shape comes from (a seed page, a research-note section, an SDK, or ``INFERRED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+Schema = dict[str, Any]
+
+SOURCE_KEY: Final = "x-emulator-source"
+API_KEY_SCHEME: Final = "apiKey"
+API_KEY_SECURITY: Final[list[dict[str, list[str]]]] = [{API_KEY_SCHEME: []}]
+NO_SECURITY: Final[list[dict[str, list[str]]]] = []
+
+# Data API timestamps: "YYYY-MM-DDThh:mm:ss+-hh:mm" in the request zone, never "Z"
+# (seed 001 §2.1.2 field types; asleep-api.md §1.5).
+OFFSET_TIME_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def source(schema: Schema, text: str) -> Schema:
+    """``schema`` with an ``x-emulator-source`` note (where the shape comes from)."""
+    return {**schema, SOURCE_KEY: text}
+
+
+def nullable(schema: Schema) -> Schema:
+    """``schema`` or JSON ``null`` (OpenAPI 3.1: a type list, or ``anyOf`` for a ``$ref``)."""
+    if "$ref" in schema or "type" not in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    kind = schema["type"]
+    kinds = list(kind) if isinstance(kind, list) else [kind]
+    out = {**schema, "type": [*kinds, "null"]}
+    if "enum" in schema:
+        out["enum"] = [*schema["enum"], None]
+    return out
+
+
+def string(description: str | None = None, **extra: Any) -> Schema:
+    return _described({"type": "string", **extra}, description)
+
+
+def integer(description: str | None = None, **extra: Any) -> Schema:
+    return _described({"type": "integer", **extra}, description)
+
+
+def number(description: str | None = None, **extra: Any) -> Schema:
+    return _described({"type": "number", **extra}, description)
+
+
+def boolean(description: str | None = None) -> Schema:
+    return _described({"type": "boolean"}, description)
+
+
+def enum(values: Sequence[str], description: str | None = None) -> Schema:
+    return _described({"type": "string", "enum": list(values)}, description)
+
+
+def array(items: Schema, description: str | None = None, **extra: Any) -> Schema:
+    return _described({"type": "array", "items": items, **extra}, description)
+
+
+def obj(
+    properties: Mapping[str, Schema],
+    *,
+    required: Iterable[str] | None = None,
+    additional: bool | Schema = False,
+    description: str | None = None,
+) -> Schema:
+    """An object; by default every listed property is required and no other is allowed."""
+    out: Schema = {"type": "object", "properties": dict(properties)}
+    names = list(properties) if required is None else list(required)
+    if names:
+        out["required"] = names
+    out["additionalProperties"] = additional
+    return _described(out, description)
+
+
+def offset_time(description: str | None = None) -> Schema:
+    return string(description, pattern=OFFSET_TIME_PATTERN)
+
+
+def _described(schema: Schema, description: str | None) -> Schema:
+    return schema if description is None else {**schema, "description": description}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def header(
+    name: str, schema: Schema, description: str, *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def query(name: str, schema: Schema, description: str, *, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def path_param(name: str, description: str, schema: Schema | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def json_body(schema: Schema, *, required: bool = True, description: str | None = None) -> Schema:
+    return body({"application/json": schema}, required=required, description=description)
+
+
+def body(
+    content: Mapping[str, Schema], *, required: bool = True, description: str | None = None
+) -> Schema:
+    out: Schema = {
+        "required": required,
+        "content": {media: {"schema": schema} for media, schema in content.items()},
+    }
+    return _described(out, description)
+
+
+def binary_file(description: str) -> Schema:
+    """A file part of a multipart body (OpenAPI 3.1: ``contentMediaType``)."""
+    return {
+        "type": "string",
+        "contentMediaType": "application/octet-stream",
+        "description": description,
+    }
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def json_response(
+    description: str, schema: Schema, *, headers: Mapping[str, Any] | None = None
+) -> Schema:
+    out: Schema = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        out["headers"] = dict(headers)
+    return out
+
+
+def empty_response(description: str) -> Schema:
+    """A response without a body (204, or a 200 the vendor sends empty)."""
+    return {"description": description}
+
+
+def responses(*entries: tuple[int, Schema]) -> dict[str, Schema]:
+    """Responses keyed by status; two entries for one status are merged (``anyOf``)."""
+    out: dict[str, Schema] = {}
+    for status, response in entries:
+        key = str(status)
+        if key in out:
+            out[key] = _merge(out[key], response)
+        else:
+            out[key] = response
+    return out
+
+
+def _merge(first: Schema, second: Schema) -> Schema:
+    a = first.get("content", {}).get("application/json", {}).get("schema")
+    b = second.get("content", {}).get("application/json", {}).get("schema")
+    if a is None or b is None:
+        raise ValueError("only JSON responses can share a status")
+    alternatives = [*(a["anyOf"] if set(a) == {"anyOf"} else [a]), b]
+    merged = {
+        "description": f"{first['description']} / {second['description']}",
+        "content": {"application/json": {"schema": {"anyOf": alternatives}}},
+    }
+    headers = {**first.get("headers", {}), **second.get("headers", {})}
+    if headers:
+        merged["headers"] = headers
+    return merged
+
+
+def operation(
+    operation_id: str,
+    summary: str,
+    *,
+    tag: str,
+    responses: dict[str, Schema],
+    source_text: str,
+    parameters: Sequence[Mapping[str, Any]] = (),
+    request_body: Schema | None = None,
+    description: str | None = None,
+    security: list[dict[str, list[str]]] | None = None,
+) -> Schema:
+    out: Schema = {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": [tag],
+    }
+    if description:
+        out["description"] = description
+    if parameters:
+        out["parameters"] = [dict(p) for p in parameters]
+    if request_body is not None:
+        out["requestBody"] = request_body
+    out["responses"] = responses
+    if security is not None:
+        out["security"] = security
+    out[SOURCE_KEY] = source_text
+    return out

@@ -1,0 +1,180 @@
+"""Demo data (emulator.demo): --demo at start-up, POST /_emulator/demo, determinism."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.demo import DEMO_API_KEY, PATIENTS, SLEEPERS, load_demo
+from emulator.settings import Settings
+
+START = "2025-03-01T12:00:00Z"
+
+
+def _settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"seed": 4, "clock_start": START, "clock_frozen": True}
+    return Settings(**{**values, **overrides})
+
+
+def _asleep_users(client: TestClient, key: str = DEMO_API_KEY) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = client.post("/_emulator/demo", params={"api_key": key}).json()[
+        "asleep"
+    ]["users"]
+    return loaded
+
+
+def test_demo_flag_loads_data_that_every_read_endpoint_shows() -> None:
+    with TestClient(create_app(_settings(demo=True))) as client:
+        state = client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()
+        users = state["tenants"][DEMO_API_KEY]["asleep.users"]
+        assert len(users) == len(SLEEPERS)
+        h = {"x-api-key": DEMO_API_KEY}
+        for user_id, sleeper in zip(users, SLEEPERS, strict=True):
+            listed = client.get(
+                "/data/v1/sessions",
+                headers={**h, "x-user-id": user_id},
+                params={"limit": 100, "order_by": "ASC"},
+            ).json()["result"]["sleep_session_list"]
+            assert len(listed) == sleeper.nights >= 14
+            assert {s["state"] for s in listed} == {"COMPLETE"}
+            assert {s["created_timezone"] for s in listed} == {sleeper.zone}
+            # A night's end is start + its uploaded chunks: every chunk arrived.
+            assert all(s["last_received_seq_num"] + 1 == s["time_in_bed"] // 30 for s in listed)
+            first = listed[0]["session_start_time"][:10]
+            stats = client.get(
+                f"/data/v1/users/{user_id}/average-stats",
+                headers={**h, "timezone": sleeper.zone},
+                params={"start_date": "2025-01-01", "end_date": "2025-03-01"},
+            ).json()["result"]
+            assert stats["average_stats"] is not None, first
+            assert len(stats["slept_sessions"]) == sleeper.nights
+            one = client.get(
+                f"/data/v3/sessions/{listed[-1]['session_id']}",
+                headers={**h, "x-user-id": user_id},
+            ).json()["result"]
+            assert one["peculiarities"] == []
+            assert one["stat"]["time_in_sleep"] > 0
+            profile = client.get(f"/_emulator/asleep/users/{user_id}/profile", headers=h).json()
+            assert profile == {"user_id": user_id, "profile": sleeper.profile.value,
+                               "source": "control"}  # fmt: skip
+        for patient in PATIENTS:
+            records = client.get(f"/v2/predict/users/{patient.user_id}", headers=h).json()
+            assert len(records) == len(patient.predictions)
+            assert {r["status"] for r in records} <= {"success", "failed"}
+            with_feedback = [r for r in records if "actual_score" in r]
+            assert len(with_feedback) == sum(1 for _, kinds in patient.predictions if kinds)
+        failed = [
+            r
+            for p in PATIENTS
+            for r in client.get(f"/v2/predict/users/{p.user_id}", headers=h).json()
+            if r["status"] == "failed"
+        ]
+        assert len(failed) == 1
+        assert failed[0]["predict_error"]["error"] == "insufficient_audio_length"
+
+
+def test_profiles_show_in_the_numbers() -> None:
+    with TestClient(create_app(_settings(demo=True))) as client:
+        state = client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()
+        users = list(state["tenants"][DEMO_API_KEY]["asleep.users"])
+        h = {"x-api-key": DEMO_API_KEY}
+        averages = {
+            sleeper.profile.value: client.get(
+                f"/data/v1/users/{user_id}/average-stats",
+                headers=h,
+                params={"start_date": "2025-01-01", "end_date": "2025-03-01"},
+            ).json()["result"]["average_stats"]
+            for user_id, sleeper in zip(users, SLEEPERS, strict=True)
+        }
+    assert averages["good_sleeper"]["sleep_efficiency"] > averages["insomnia"]["sleep_efficiency"]
+    assert averages["severe_unstable_breathing"]["breathing_pattern"] in (
+        "MODERATELY_UNSTABLE_BREATH",
+        "SEVERELY_UNSTABLE_BREATH",
+    )
+    assert averages["heavy_snorer"]["snoring_ratio"] > averages["good_sleeper"]["snoring_ratio"]
+
+
+def test_same_seed_and_clock_same_data() -> None:
+    bodies = []
+    for _ in range(2):
+        with TestClient(create_app(_settings())) as client:
+            summary = client.post("/_emulator/demo").json()
+            summary.pop("seconds")
+            state = client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()
+            bodies.append((summary, state))
+    assert bodies[0] == bodies[1]
+    with TestClient(create_app(_settings(seed=5))) as client:
+        other = client.post("/_emulator/demo").json()
+    assert other["asleep"]["users"][0]["user_id"] != bodies[0][0]["asleep"]["users"][0]["user_id"]
+
+
+def test_post_demo_replaces_only_that_key() -> None:
+    with TestClient(create_app(_settings())) as client:
+        h = {"x-api-key": "mine"}
+        own = client.post("/ai/v1/users", headers=h).json()["result"]["user_id"]
+        users = _asleep_users(client, "mine")
+        assert client.get(f"/ai/v1/users/{own}", headers=h).status_code == 404
+        assert client.get(f"/ai/v1/users/{users[0]['user_id']}", headers=h).status_code == 200
+        assert client.get("/_emulator/state").json()["tenants"].keys() == {"mine"}
+        again = _asleep_users(client, "mine")
+        assert again == users  # reloading gives the same world again
+        assert client.post("/_emulator/demo", params={"api_key": ""}).status_code == 400
+
+
+def test_a_key_outside_the_config_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "tenants.json"
+    config.write_text(json.dumps({"keys": {"demo-key": {}}}))
+    with TestClient(create_app(_settings(config=str(config)))) as client:
+        assert client.post("/_emulator/demo").status_code == 200
+        refused = client.post("/_emulator/demo", params={"api_key": "stranger"})
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "bad_request"
+
+
+def test_a_state_file_keeps_what_was_changed(tmp_path: Path) -> None:
+    state_file = str(tmp_path / "state.db")
+    with TestClient(create_app(_settings(demo=True, state_file=state_file))) as client:
+        user_id = next(
+            iter(
+                client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()["tenants"][
+                    DEMO_API_KEY
+                ]["asleep.users"]
+            )
+        )
+        h = {"x-api-key": DEMO_API_KEY}
+        assert client.delete(f"/ai/v1/users/{user_id}", headers=h).status_code == 204
+    # Restarted with --demo again: the demo key has state, so it is not overwritten.
+    with TestClient(create_app(_settings(demo=True, state_file=state_file))) as client:
+        assert client.get(f"/ai/v1/users/{user_id}", headers=h).status_code == 404
+        users = client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()
+        assert len(users["tenants"][DEMO_API_KEY]["asleep.users"]) == len(SLEEPERS) - 1
+
+
+def test_loading_is_quick() -> None:
+    app = create_app(_settings())
+    started = time.perf_counter()
+    summary = load_demo(app.state.runtime)
+    elapsed = time.perf_counter() - started
+    nights = sum(u["sessions"] for u in summary["asleep"]["users"])
+    assert nights == sum(s.nights for s in SLEEPERS) == 77
+    # Generous bound (CI machines vary); the measured figure is in docs-draft/openapi-demo.md.
+    assert elapsed < 10, elapsed
+
+
+@pytest.mark.parametrize("clock", ["2025-03-01T03:00:00Z", "2025-03-01T23:30:00Z"])
+def test_every_night_is_over_before_now(clock: str) -> None:
+    app = create_app(Settings(seed=1, clock_start=clock, clock_frozen=True))
+    with TestClient(app) as client:
+        client.post("/_emulator/demo")
+        state = client.get("/_emulator/state", params={"api_key": DEMO_API_KEY}).json()
+    now = app.state.runtime.clock.timestamp()
+    sessions = state["tenants"][DEMO_API_KEY]["asleep.sessions"].values()
+    assert sessions
+    assert all(s["end_time"] + 3600 <= now for s in sessions)
+    assert all(s["complete_time"] <= now for s in sessions)
