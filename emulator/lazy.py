@@ -5,6 +5,13 @@ request before the first audio upload or sleep session needs it. Modules bind it
 ``np = lazy.module("numpy")`` (and the real import under ``TYPE_CHECKING`` for types);
 the import happens on first attribute access, and ``warm_up()`` does it in a background
 thread once the server listens, so the first real request does not pay for it either.
+
+The stand-in is not ``importlib.util.LazyLoader``: before Python 3.12.3 that loader is
+not thread-safe (CPython gh-114763: the module looks loaded while its code still
+runs), so a request touching ``np.array`` during the warm-up failed with
+``AttributeError`` -- a 500, found by the reliability suite. The stand-in defers to
+``importlib.import_module``, whose per-module import lock makes a second thread wait
+for the first import to finish.
 """
 
 from __future__ import annotations
@@ -14,31 +21,43 @@ import importlib.util
 import sys
 import threading
 from types import ModuleType
+from typing import Any
 
 HEAVY = ("numpy", "pysleep")
 
 
+class _Deferred(ModuleType):
+    """Stands in for a module not imported yet; attribute reads import and forward."""
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for names the stand-in lacks, i.e. every real attribute.
+        target = self.__dict__.get("_deferred_target")
+        if target is None:
+            target = importlib.import_module(self.__name__)  # waits for another thread
+            self.__dict__["_deferred_target"] = target
+        return getattr(target, attr)
+
+
+_STAND_INS: dict[str, ModuleType] = {}
+_STAND_INS_LOCK = threading.Lock()
+
+
 def module(name: str) -> ModuleType:
-    """``name``, imported on first attribute access (``importlib.util.LazyLoader``)."""
+    """``name``, imported on first attribute access (safely from any thread)."""
     found = sys.modules.get(name)
     if found is not None:
         return found
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if importlib.util.find_spec(name) is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    lazy = importlib.util.module_from_spec(spec)
-    sys.modules[name] = lazy
-    loader.exec_module(lazy)
-    return lazy
+    with _STAND_INS_LOCK:
+        return _STAND_INS.setdefault(name, _Deferred(name))
 
 
 def loaded(name: str) -> bool:
-    """Whether ``name`` has really been imported (not just bound lazily)."""
+    """Whether ``name`` has really been imported (its code has finished running)."""
     found = sys.modules.get(name)
-    # A lazy module turns into a plain module once its import has run.
-    return found is not None and type(found).__name__ != "_LazyModule"
+    spec = getattr(found, "__spec__", None)
+    return found is not None and not getattr(spec, "_initializing", False)
 
 
 def warm_up() -> threading.Thread:
@@ -46,9 +65,7 @@ def warm_up() -> threading.Thread:
 
     def load() -> None:
         for name in HEAVY:
-            # Touching an attribute completes a lazy module's import.
-            getattr(module(name), "__name__", None)
-            getattr(importlib.import_module(name), "__dict__", None)
+            importlib.import_module(name)
 
     thread = threading.Thread(target=load, name="vendor-emulator-warm-up", daemon=True)
     thread.start()

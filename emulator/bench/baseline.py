@@ -2,6 +2,8 @@
 
 Every ratio in the benchmark compares the emulator with this app run side by side, so
 the figures say what the emulator costs on top of the framework, on this machine.
+Any method on any path answers the same bytes; a request body is read to its end and
+dropped (no parsing), so an upload costs the baseline the transfer and nothing else.
 Run as ``python -m emulator.bench.baseline --port P [--body FILE]``.
 """
 
@@ -28,9 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = open(args.body, "rb").read() if args.body else b'{"status":"ok"}'  # noqa: SIM115
 
     async def answer(request: Request) -> Response:
+        if request.method != "GET":  # GETs stay as bare as they can be
+            async for _ in request.stream():
+                pass
         return Response(body, media_type="application/json")
 
-    app = Starlette(routes=[Route("/{path:path}", answer, methods=["GET"])])
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    app = Starlette(routes=[Route("/{path:path}", answer, methods=methods)])
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))

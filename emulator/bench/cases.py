@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from emulator.bench import procs
+import httpx
+
+from emulator.bench import flows, load, procs
 from emulator.bench.report import Row, median
 
 
@@ -34,3 +41,318 @@ def cold_start(args: argparse.Namespace) -> list[Row]:
             runs=args.runs,
         )
     ]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class Unavailable(RuntimeError):
+    """A case cannot run on this machine (e.g. no load generator); it is skipped."""
+
+
+def _written(directory: str, body: bytes) -> str:
+    path = Path(directory) / "body.json"
+    path.write_bytes(body)
+    return str(path)
+
+
+def _mb(value: int) -> float:
+    return value / (1024 * 1024)
+
+
+# --------------------------------------------------------------------------- get_session
+
+
+CONNECTIONS = 16  # peak throughput: wrk -t1 -c16 on both sides
+PACED_CONNECTIONS = 32  # half rate: wrk -t1 -c32 with a per-connection delay
+
+
+def get_session(args: argparse.Namespace) -> list[Row]:
+    """GET /data/v3/sessions/{id} of a completed 8-hour night under wrk, against the
+    bare app answering the same bytes: peak requests/s, then p99 at half that rate."""
+    if not load.available():
+        raise Unavailable("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    emu = procs.emulator()
+    try:
+        with flows.client(emu.base_url) as http:
+            user = flows.new_user(http)
+            # 960 real uploads (tiny mel spectrograms): the night the emulator generates
+            # for this session, with every epoch received.
+            session_id, body = flows.replay_night(http, user, flows.tiny_melspectrogram())
+        with tempfile.TemporaryDirectory() as tmp:
+            base = procs.baseline(_written(tmp, body))
+            try:
+                return _get_session_load(args, emu, base, user, session_id, len(body))
+            finally:
+                base.stop()
+    finally:
+        emu.stop()
+
+
+def _get_session_load(
+    args: argparse.Namespace,
+    emu: procs.Server,
+    base: procs.Server,
+    user: str,
+    session_id: str,
+    size: int,
+) -> list[Row]:
+    headers = {"x-api-key": flows.API_KEY, "x-user-id": user}
+    path = f"/data/v3/sessions/{session_id}"
+    targets = {"emulator": emu.base_url + path, "baseline": base.base_url + path}
+
+    def run(
+        url: str, delay_ms: float | None = None, connections: int = CONNECTIONS
+    ) -> load.LoadResult:
+        result = load.run(
+            url,
+            headers=headers,
+            seconds=args.seconds,
+            connections=connections,
+            delay_ms=delay_ms,
+        )
+        if result.errors:
+            raise RuntimeError(f"{result.errors} failed requests of {result.requests} to {url}")
+        return result
+
+    for url in targets.values():  # warm-up: connections, caches, the rendered body
+        load.run(url, headers=headers, seconds=1, connections=CONNECTIONS)
+    peak: dict[str, list[float]] = {"emulator": [], "baseline": []}
+    for _ in range(args.runs):
+        for side, url in targets.items():
+            peak[side].append(run(url).requests_per_second)
+    rate = median(peak["emulator"])
+    # Paced: C connections each waiting D ms between requests send C * 1000 / (D + L)
+    # req/s, L being a request's own time on its connection (taken from one short
+    # calibration run). wrk's timers tick in whole milliseconds, so 16 connections with
+    # ~4 ms waits pace coarsely; 32 with ~8 ms (randomised, see load.run) land within
+    # ~5% of half.
+    half = rate / 2
+    delay_ms = PACED_CONNECTIONS * 1000 / half
+    probe = load.run(
+        targets["emulator"],
+        headers=headers,
+        seconds=min(args.seconds, 2),
+        connections=PACED_CONNECTIONS,
+        delay_ms=delay_ms,
+    )
+    delay_ms = max(delay_ms - probe.p50_ms, 0.0)
+    paced: dict[str, list[load.LoadResult]] = {"emulator": [], "baseline": []}
+    for _ in range(args.runs):
+        for side, url in targets.items():
+            paced[side].append(run(url, delay_ms, PACED_CONNECTIONS))
+    p99 = {side: median([r.p99_ms for r in results]) for side, results in paced.items()}
+    achieved = median([r.requests_per_second for r in paced["emulator"]])
+    return [
+        Row(
+            "get_session",
+            f"requests/s ({CONNECTIONS} conns, {size:,} B body)",
+            rate,
+            "req/s",
+            baseline=median(peak["baseline"]),
+            target=">= 0.5x",
+            met=rate >= 0.5 * median(peak["baseline"]),
+            runs=args.runs,
+        ),
+        Row(
+            "get_session",
+            "paced rate (target: half of peak)",
+            achieved,
+            "req/s",
+            baseline=median([r.requests_per_second for r in paced["baseline"]]),
+            runs=args.runs,
+        ),
+        Row(
+            "get_session",
+            f"p99 latency at half rate ({PACED_CONNECTIONS} conns)",
+            p99["emulator"],
+            "ms",
+            baseline=p99["baseline"],
+            target="< 10 ms",
+            met=p99["emulator"] < 10,
+            runs=args.runs,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- night_replay
+
+
+def night_replay(args: argparse.Namespace) -> list[Row]:
+    """A whole 8-hour night from one client: 960 uploads of 30-s 16 kHz WAV chunks to an
+    AUDIO session, close, read back; the same requests against the bare app."""
+    chunk = flows.speech_wav(flows.EPOCH_SECONDS, 16000)
+    emu = procs.emulator()
+    try:
+        ours: list[float] = []
+        with flows.client(emu.base_url) as http:
+            user = flows.new_user(http)
+            # Warm-up (discarded): the first upload loads the audio checks' libraries.
+            flows.replay_night(http, user, chunk, epochs=2, inference_type="AUDIO")
+            for run in range(args.runs):
+                started = time.perf_counter()
+                _, body = flows.replay_night(
+                    http, user, chunk, start=flows.night_start(run + 1), inference_type="AUDIO"
+                )
+                ours.append(time.perf_counter() - started)
+    finally:
+        emu.stop()
+    theirs: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = procs.baseline(_written(tmp, body))
+        try:
+            with flows.client(base.base_url) as http:
+                _raw_replay(http, chunk, epochs=2)
+                for _ in range(args.runs):
+                    started = time.perf_counter()
+                    _raw_replay(http, chunk, epochs=flows.NIGHT_EPOCHS)
+                    theirs.append(time.perf_counter() - started)
+        finally:
+            base.stop()
+    value = median(ours)
+    return [
+        Row(
+            "night_replay",
+            "960 x 30 s WAV uploads + close + GET",
+            value,
+            "s",
+            baseline=median(theirs),
+            target="< 5 s",
+            met=value < 5,
+            runs=args.runs,
+        )
+    ]
+
+
+def _raw_replay(http: httpx.Client, chunk: bytes, *, epochs: int) -> None:
+    """The requests of ``flows.replay_night``, for the baseline (which parses nothing)."""
+    user = {"x-user-id": "G-bench"}
+    http.post("/ai/v1/sessions", headers=user, json={"inference_type": "AUDIO"})
+    for seq_num in range(epochs):
+        http.post(
+            "/ai/v1/sessions/s/upload",
+            headers=user,
+            data={"seq_num": str(seq_num)},
+            files={"file": ("chunk.wav", chunk, "application/octet-stream")},
+        ).raise_for_status()
+    http.post("/ai/v1/sessions/s/close", headers=user).raise_for_status()
+    http.get("/data/v3/sessions/s", headers=user).raise_for_status()
+
+
+# --------------------------------------------------------------------------- kintsugi
+
+
+def kintsugi_v1_predict(args: argparse.Namespace) -> list[Row]:
+    """Kintsugi v1 prediction of a 60-s 44.1 kHz speech-like WAV (passes the default
+    guardrails): per run an initiate, then the timed predict request."""
+    audio = flows.speech_wav(60, 44100)
+    emu = procs.emulator()
+    try:
+        ours: list[float] = []
+        with flows.client(emu.base_url) as http:
+            # Warm-up (discarded): the first prediction loads the audio checks' libraries.
+            answer = flows.kintsugi_predict_v1(
+                http, flows.kintsugi_initiate_v1(http, "bench-warm-up"), audio
+            ).content
+            for run in range(args.runs):
+                session_id = flows.kintsugi_initiate_v1(http, f"bench-{run}")
+                started = time.perf_counter()
+                flows.kintsugi_predict_v1(http, session_id, audio)
+                ours.append(time.perf_counter() - started)
+    finally:
+        emu.stop()
+    theirs: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = procs.baseline(_written(tmp, answer))
+        try:
+            with flows.client(base.base_url) as http:
+                for _ in range(args.runs + 1):
+                    started = time.perf_counter()
+                    http.post(
+                        "/v1/predict/server/depression/binary",
+                        data={"session_id": "s"},
+                        files={"file": ("recording.wav", audio, "audio/wav")},
+                    ).raise_for_status()
+                    theirs.append(time.perf_counter() - started)
+        finally:
+            base.stop()
+    value = median(ours) * 1000
+    return [
+        Row(
+            "kintsugi_v1_predict",
+            f"predict, 60 s 44.1 kHz WAV ({len(audio) / 1e6:.1f} MB)",
+            value,
+            "ms",
+            baseline=median(theirs[1:]) * 1000,  # the first request warmed the connection
+            target="< 50 ms",
+            met=value < 50,
+            runs=args.runs,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- memory
+
+
+NIGHTS_PER_USER = 100
+LOADERS = 4
+
+
+def memory(args: argparse.Namespace) -> list[Row]:
+    """RSS of a fresh emulator holding ``--nights`` completed 8-hour nights (each read
+    once through the Data API), against the bare app's RSS."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    hypnogram = flows.hypnogram_body()
+    for _ in range(args.runs):
+        emu = procs.emulator()
+        base = procs.baseline()
+        try:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(LOADERS) as pool:
+                loaders = [
+                    pool.submit(_load_nights, emu.base_url, hypnogram, loader, args.nights)
+                    for loader in range(LOADERS)
+                ]
+                done = sum(f.result() for f in loaders)
+            if done != args.nights:
+                raise RuntimeError(f"stored {done} nights of {args.nights}")
+            print(
+                f"  memory: {done:,} nights stored in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            ours.append(_mb(emu.rss_bytes()))
+            theirs.append(_mb(base.rss_bytes()))
+        finally:
+            emu.stop()
+            base.stop()
+    value = median(ours)
+    return [
+        Row(
+            "memory",
+            f"RSS with {args.nights:,} completed nights",
+            value,
+            "MB",
+            baseline=median(theirs),
+            target="< 300 MB",
+            met=value < 300,
+            runs=args.runs,
+        )
+    ]
+
+
+def _load_nights(base_url: str, hypnogram: bytes, loader: int, nights: int) -> int:
+    """Every ``LOADERS``-th night from ``loader``: users of 100 nights, each night
+    completed (create, hypnogram, close) and read once (GET v3)."""
+    stored = 0
+    with flows.client(base_url) as http:
+        user = ""
+        for index in range(len(range(loader, nights, LOADERS))):
+            if index % NIGHTS_PER_USER == 0:
+                user = flows.new_user(http)
+            start = flows.night_start(index % NIGHTS_PER_USER)
+            session_id = flows.injected_night(http, user, hypnogram, start=start)
+            flows.get_session(http, user, session_id)
+            stored += 1
+    return stored

@@ -1,8 +1,8 @@
 """HTTP load with wrk (Debian package ``wrk``): throughput and latency percentiles.
 
 wrk has no fixed-rate mode, so a "half of the peak rate" run paces each connection with
-wrk's Lua ``delay()`` hook: C connections each waiting D ms between requests give about
-C * 1000 / (D + latency) requests per second.
+wrk's Lua ``delay()`` hook: C connections each waiting D ms (on average) between
+requests give about C * 1000 / (D + latency) requests per second.
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ def run(
 ) -> LoadResult:
     script = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
     if delay_ms is not None:
-        script += f"function delay() return {delay_ms:.3f} end\n"
+        # Each wait is drawn uniformly from 0.5-1.5x the mean, so the connections do not
+        # fire in step: wrk's timers tick in whole milliseconds and a fixed delay lines
+        # every connection up on the same tick, a burst no real set of clients makes.
+        # The + 0.5 undoes the truncation of the drawn value to whole milliseconds.
+        script += f"function delay() return {delay_ms:.3f} * (0.5 + math.random()) + 0.5 end\n"
     script += (
         "function done(summary, latency, requests)\n"
         '  io.write(string.format("ERRORS %d\\n", summary.errors.connect + summary.errors.read'

@@ -42,21 +42,35 @@ class Server:
             self.proc.communicate()
 
 
-def launch(args: list[str], *, health_path: str, env: dict[str, str] | None = None) -> Server:
-    """Start ``python -m ARGS`` and return once ``health_path`` answers 200."""
+def launch(
+    args: list[str],
+    *,
+    health_path: str,
+    env: dict[str, str] | None = None,
+    log: str | None = None,
+) -> Server:
+    """Start ``python -m ARGS`` and return once ``health_path`` answers 200.
+
+    ``log``: a file for the server's stderr (its tracebacks), else it is discarded.
+    """
     # Measure the package as `pip install .` leaves it: with compiled bytecode. Some
     # machines set PYTHONDONTWRITEBYTECODE, which would make an editable install
     # recompile every module at each launch while the baseline's libraries do not.
     environ = {**os.environ, **(env or {})}
     environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    stderr = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=environ,
-    )
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr if stderr is not None else subprocess.DEVNULL,
+            text=True,
+            env=environ,
+        )
+    finally:
+        if stderr is not None:
+            stderr.close()
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = _LISTENING.search(line)
@@ -86,9 +100,12 @@ def _get_status(port: int, path: str) -> int | None:
         conn.close()
 
 
-def emulator(*extra: str, env: dict[str, str] | None = None) -> Server:
+def emulator(*extra: str, env: dict[str, str] | None = None, log: str | None = None) -> Server:
     return launch(
-        ["emulator", "serve", "--port", "0", *extra], health_path="/_emulator/health", env=env
+        ["emulator", "serve", "--port", "0", *extra],
+        health_path="/_emulator/health",
+        env=env,
+        log=log,
     )
 
 
