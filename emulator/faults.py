@@ -42,6 +42,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.errors import ErrorShape
+from emulator.headers import header
 from emulator.randomness import derive, rng
 
 log = logging.getLogger("emulator.faults")
@@ -407,7 +408,7 @@ class FaultMiddleware:
         decision = None
         if not path.startswith(CONTROL_PREFIX):
             decision = self.faults.evaluate(
-                scope["method"], path, _header(scope, b"x-api-key"), self.seed()
+                scope["method"], path, header(scope, b"x-api-key"), self.seed()
             )
         if decision is None:
             await self.app(scope, receive, send)
@@ -491,13 +492,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
         except re.error as exc:
             raise FaultError(f"path regex: {exc}") from None
     return re.compile(fnmatch.translate(pattern))
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 def _is_number(value: Any) -> bool:

@@ -19,6 +19,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.headers import header
+
 CONTROL_PREFIX = "/_emulator"
 
 
@@ -50,17 +52,26 @@ class Entry:
         }
 
 
+# What ``record`` keeps per request: Entry's fields after ``id``, in order. A plain
+# tuple: building a frozen dataclass per request cost more than the rest of recording.
+Row = tuple[float, str, str, str, int, float, str | None, str, str | None]
+
+
 class Journal:
     """Newest last; old entries fall off the front once ``size`` is reached."""
 
     def __init__(self, size: int) -> None:
         self.size = max(size, 0)
-        self._entries: deque[Entry] = deque(maxlen=self.size or 1)
+        self._rows: deque[tuple[int, Row]] = deque(maxlen=self.size or 1)
         self._ids = itertools.count(1)
 
-    def record(self, **fields: Any) -> None:
+    def append(self, row: Row) -> None:
+        """Record one request (``Entry``'s fields after ``id``); a no-op when off."""
         if self.size:
-            self._entries.append(Entry(id=next(self._ids), **fields))
+            self._rows.append((next(self._ids), row))
+
+    def _entries(self) -> Iterable[Entry]:
+        return (Entry(n, *row) for n, row in self._rows) if self.size else ()
 
     def query(
         self,
@@ -72,7 +83,7 @@ class Journal:
         faulted: bool | None = None,
         limit: int | None = None,
     ) -> list[Entry]:
-        found: Iterable[Entry] = self._entries if self.size else ()
+        found = self._entries()
         if method:
             found = (e for e in found if e.method == method.upper())
         if path_prefix:
@@ -87,17 +98,17 @@ class Journal:
         return result[-limit:] if limit else result
 
     def clear(self, api_key: str | None = None) -> int:
-        before = len(self._entries)
+        before = len(self._rows)
         if api_key is None:
-            self._entries.clear()
+            self._rows.clear()
         else:
-            kept = [e for e in self._entries if e.api_key != api_key]
-            self._entries.clear()
-            self._entries.extend(kept)
-        return before - len(self._entries)
+            kept = [(n, row) for n, row in self._rows if row[6] != api_key]
+            self._rows.clear()
+            self._rows.extend(kept)
+        return before - len(self._rows)
 
     def __len__(self) -> int:
-        return len(self._entries) if self.size else 0
+        return len(self._rows) if self.size else 0
 
 
 class JournalMiddleware:
@@ -137,22 +148,17 @@ class JournalMiddleware:
             status = status or 500
             raise
         finally:
-            state = scope.get("state") or {}
-            self.journal.record(
-                time=self.clock(),
-                method=scope["method"],
-                path=path,
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                api_key=_header(scope, b"x-api-key"),
-                vendor=self.classify(path),
-                fault=state.get("fault"),
+            state = scope.get("state")
+            self.journal.append(
+                (
+                    self.clock(),
+                    scope["method"],
+                    path,
+                    scope.get("query_string", b"").decode("latin-1"),
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    header(scope, b"x-api-key"),
+                    self.classify(path),
+                    state.get("fault") if state else None,
+                )
             )
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None

@@ -36,16 +36,26 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared, chunked = _body_headers(scope)
+        if not declared and not chunked:
+            # No body is coming (RFC 9112 §6.3): nothing to count or to wait for. Most
+            # requests are like this (every GET), so they skip the wrapping below.
+            await self.app(scope, receive, send)
+            return
         path: str = scope["path"]
         limit, shape = self.limit_for(path)
-        declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self.render(scope, shape.payload_too_large(path, limit))(scope, receive, send)
             return
         received = 0
+        complete = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, complete
+            if complete:
+                # After the body only ``http.disconnect`` is left, and waiting for it
+                # is no stall: pass it through untimed.
+                return await receive()
             try:
                 message = await asyncio.wait_for(receive(), self.body_timeout)
             except TimeoutError:
@@ -54,16 +64,24 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise shape.payload_too_large(path, limit)
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, counted, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared ``Content-Length`` (None if absent or unreadable) and whether the
+    body is chunked (any ``Transfer-Encoding``)."""
+    declared: int | None = None
+    chunked = False
     for key, value in scope.get("headers", ()):
         if key == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None
-    return None
+                declared = None
+                chunked = True  # unreadable: count what arrives rather than trust it
+        elif key == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

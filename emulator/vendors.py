@@ -32,6 +32,15 @@ class Vendor:
     scenarios: Callable[[], list[dict[str, Any]]] = field(default=list)
     # Called once with the app's runtime: register advancers, event hooks, services.
     install: Callable[[Runtime], None] = field(default=lambda rt: None)
+    # ``prefixes`` in the forms ``serves`` tests, computed once: it runs several
+    # times per request (journal, body limit, error shape).
+    _starts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _exact: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(self.prefixes))
+        object.__setattr__(self, "_exact", frozenset(p.rstrip("/") for p in self.prefixes))
 
     def serves(self, path: str) -> bool:
-        return any(path == p.rstrip("/") or path.startswith(p) for p in self.prefixes)
+        """Whether ``path`` is under one of the prefixes (or is one, without its slash)."""
+        return path.startswith(self._starts) or path in self._exact

@@ -32,13 +32,15 @@ _MAX_INSTANT = 221_845_392_000
 
 def zone(name: str) -> tzinfo | None:
     """The IANA zone called ``name``, or None when there is no such zone."""
-    if not _ZONE_NAME.fullmatch(name) or len(name) > 64:
-        return None
-    return _zone(name)
+    # Length first: the cache below must not keep long junk header values.
+    return None if len(name) > 64 else _zone(name)
 
 
 @lru_cache(maxsize=512)
 def _zone(name: str) -> tzinfo | None:
+    # Cached whole, the allow-list check included: every Data API read asks.
+    if not _ZONE_NAME.fullmatch(name):
+        return None
     if name == "UTC":
         return UTC
     try:

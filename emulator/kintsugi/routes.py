@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.audio import audio_fingerprint, check_kintsugi
 from emulator.errors import ControlError
+from emulator.headers import header
 from emulator.kintsugi.errors import (
     AUDIO_ERRORS,
     InvalidApiKey,
@@ -54,7 +55,7 @@ ALLOWED_SAMPLE_RATES = range(16000, 44101)
 
 def _authorised(request: Request, version: int) -> tuple[Runtime, KintsugiState]:
     rt = runtime(request)
-    tenant = rt.tenants.lookup(request.headers.get("x-api-key"))
+    tenant = rt.tenants.lookup(header(request.scope, b"x-api-key"))
     if tenant is None:
         raise InvalidApiKey(version=version)
     if not tenant.kintsugi:
