@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
-from emulator.bench import cases
+from emulator.bench import cases, interference
 from emulator.bench.report import Row, save, table
 
 CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -41,13 +42,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}")
     rows: list[Row] = []
+    shares: dict[str, interference.Share] = {}
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
+        start = interference.mark()
         try:
             rows.extend(CASES[name](args))
         except cases.Unavailable as exc:
             print(f"skipped {name}: {exc}", file=sys.stderr, flush=True)
+            continue
+        share = interference.share(start, interference.mark())
+        if share is None:
+            continue
+        shares[name] = share
+        if share.total >= interference.WARN_SHARE:
+            print(
+                f"warning: others took {share.total:.0%} of the CPUs during {name} "
+                f"(other processes {share.others:.0%}, hypervisor steal {share.steal:.0%}); "
+                "its figures are likely low",
+                file=sys.stderr,
+                flush=True,
+            )
     print(table(rows))
-    save(rows, args.json)
+    if shares:
+        print(
+            "\nCPU taken by others while each case ran (other processes + hypervisor steal): "
+            + ", ".join(f"{n} {s.others:.0%} + {s.steal:.0%}" for n, s in shares.items())
+        )
+    save(rows, args.json, interference={n: asdict(s) for n, s in shares.items()})
     print(f"\nsaved {args.json}")
     return 0 if all(r.met is not False for r in rows) else 1

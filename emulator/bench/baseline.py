@@ -13,6 +13,24 @@ import argparse
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+
+def make_app(body: bytes) -> Any:
+    """The bare app: every method on every path answers ``body``."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def answer(request: Request) -> Response:
+        if request.method != "GET":  # GETs stay as bare as they can be
+            async for _ in request.stream():
+                pass
+        return Response(body, media_type="application/json")
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return Starlette(routes=[Route("/{path:path}", answer, methods=methods)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,21 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
 
     body = open(args.body, "rb").read() if args.body else b'{"status":"ok"}'  # noqa: SIM115
-
-    async def answer(request: Request) -> Response:
-        if request.method != "GET":  # GETs stay as bare as they can be
-            async for _ in request.stream():
-                pass
-        return Response(body, media_type="application/json")
-
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    app = Starlette(routes=[Route("/{path:path}", answer, methods=methods)])
+    app = make_app(body)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 from dataclasses import asdict, dataclass
@@ -58,9 +59,20 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def save(rows: list[Row], path: str | Path) -> None:
+def save(
+    rows: list[Row], path: str | Path, *, interference: dict[str, dict[str, float]] | None = None
+) -> None:
+    machine: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+    if interference is not None:
+        # Per case: others' and the hypervisor's share of all CPUs while it ran
+        # (emulator.bench.interference).
+        machine["interference"] = interference
     doc: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine": machine,
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
     }
     Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

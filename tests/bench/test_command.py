@@ -40,6 +40,13 @@ def test_bench_writes_a_row_per_figure(tmp_path: Path, capsys: pytest.CaptureFix
             assert row["ratio"] == pytest.approx(row["value"] / row["baseline"])
         assert row["metric"] in printed
     assert "RSS with 20 completed nights" in printed
+    # Others' and the hypervisor's share of the CPUs per case (Linux /proc/stat).
+    shares = doc["machine"]["interference"]
+    assert set(shares) == expected
+    for share in shares.values():
+        assert set(share) == {"others", "steal"}
+        assert all(0 <= v <= 1 for v in share.values())
+    assert "CPU taken by others while each case ran" in printed
 
 
 def test_unknown_case_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
