@@ -46,7 +46,7 @@ from emulator.runtime import Runtime, attach
 from emulator.settings import Settings
 from emulator.store import Store
 from emulator.tenants import AsleepPlan, Tenants
-from emulator.vendors import Vendor
+from emulator.vendors import Vendor, vendor_for
 
 log = logging.getLogger("emulator")
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         clock=clock,
         store=Store(backend, seed=settings.seed),
         tenants=tenants,
-        journal=Journal(settings.journal_size),
+        journal=Journal(settings.journal_size, classify=_classifier(vendors)),
         vendors=vendors,
     )
     if backend is not None:
@@ -161,7 +161,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(
                 JournalMiddleware,
                 journal=rt.journal,
-                classify=_classifier(rt),
                 clock=rt.clock.timestamp,
             ),
             # Inside the journal, so the journal sees what it injected; outside every
@@ -250,9 +249,9 @@ def _prefixed(prefix: str, routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     return found
 
 
-def _classifier(rt: Runtime) -> Callable[[str], str]:
+def _classifier(vendors: Sequence[Vendor]) -> Callable[[str], str]:
     def classify(path: str) -> str:
-        vendor = rt.vendor_for(path)
+        vendor = vendor_for(vendors, path)
         return vendor.name if vendor is not None else "none"
 
     return classify

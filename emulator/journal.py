@@ -52,26 +52,38 @@ class Entry:
         }
 
 
-# What ``record`` keeps per request: Entry's fields after ``id``, in order. A plain
-# tuple: building a frozen dataclass per request cost more than the rest of recording.
-Row = tuple[float, str, str, str, int, float, str | None, str, str | None]
+# What the journal keeps per request: Entry's fields but ``id`` and ``vendor``, in
+# order. A plain tuple: building a frozen dataclass per request cost more than the
+# rest of recording. ``vendor`` follows from the path, so it is worked out when read.
+Row = tuple[float, str, str, str, int, float, str | None, str | None]
+_API_KEY = 6  # Row's index of api_key
 
 
 class Journal:
-    """Newest last; old entries fall off the front once ``size`` is reached."""
+    """Newest last; old entries fall off the front once ``size`` is reached.
 
-    def __init__(self, size: int) -> None:
+    ``classify``: the vendor a path belongs to ("none" outside both APIs).
+    """
+
+    def __init__(self, size: int, classify: Callable[[str], str] = lambda path: "none") -> None:
         self.size = max(size, 0)
+        self.classify = classify
         self._rows: deque[tuple[int, Row]] = deque(maxlen=self.size or 1)
         self._ids = itertools.count(1)
 
     def append(self, row: Row) -> None:
-        """Record one request (``Entry``'s fields after ``id``); a no-op when off."""
+        """Record one request; a no-op when the journal is off."""
         if self.size:
             self._rows.append((next(self._ids), row))
 
     def _entries(self) -> Iterable[Entry]:
-        return (Entry(n, *row) for n, row in self._rows) if self.size else ()
+        if not self.size:
+            return ()
+        classify = self.classify
+        return (
+            Entry(n, time, method, path, query, status, duration, key, classify(path), fault)
+            for n, (time, method, path, query, status, duration, key, fault) in self._rows
+        )
 
     def query(
         self,
@@ -102,7 +114,7 @@ class Journal:
         if api_key is None:
             self._rows.clear()
         else:
-            kept = [(n, row) for n, row in self._rows if row[6] != api_key]
+            kept = [(n, row) for n, row in self._rows if row[_API_KEY] != api_key]
             self._rows.clear()
             self._rows.extend(kept)
         return before - len(self._rows)
@@ -118,12 +130,10 @@ class JournalMiddleware:
         self,
         app: ASGIApp,
         journal: Journal,
-        classify: Callable[[str], str],
         clock: Callable[[], float],
     ) -> None:
         self.app = app
         self.journal = journal
-        self.classify = classify
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,7 +168,6 @@ class JournalMiddleware:
                     status,
                     (time.perf_counter() - started) * 1000,
                     header(scope, b"x-api-key"),
-                    self.classify(path),
                     state.get("fault") if state else None,
                 )
             )

@@ -28,7 +28,7 @@ from emulator.lifecycle import ProgressionPolicy
 from emulator.settings import Settings
 from emulator.store import Store
 from emulator.tenants import Tenants
-from emulator.vendors import Vendor
+from emulator.vendors import Vendor, vendor_for
 
 # fn(api_key or None for every tenant, session id or None for every session) -> how
 # many pending jobs it finished. Each vendor with asynchronous work registers one.
@@ -149,10 +149,7 @@ class Runtime:
             hook(api_key)
 
     def vendor_for(self, path: str) -> Vendor | None:
-        for vendor in self.vendors:
-            if vendor.serves(path):
-                return vendor
-        return None
+        return vendor_for(self.vendors, path)
 
 
 def _snapshot_clock(document: Any) -> tuple[datetime, bool] | None:
@@ -181,8 +178,5 @@ def attach(app: Any, rt: Runtime) -> None:
 
 def runtime(connection: HTTPConnection) -> Runtime:
     """The runtime of the app serving this request."""
-    try:
-        found: Runtime = connection.scope["app"].emulator_runtime
-    except AttributeError:  # routes served by an app not made by ``create_app``
-        found = connection.app.state.runtime
+    found: Runtime = connection.scope["app"].emulator_runtime
     return found

@@ -32,15 +32,20 @@ class Vendor:
     scenarios: Callable[[], list[dict[str, Any]]] = field(default=list)
     # Called once with the app's runtime: register advancers, event hooks, services.
     install: Callable[[Runtime], None] = field(default=lambda rt: None)
-    # ``prefixes`` in the forms ``serves`` tests, computed once: it runs several
-    # times per request (journal, body limit, error shape).
-    _starts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # The prefixes without their slash, computed once: ``serves`` runs on every request.
     _exact: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_starts", tuple(self.prefixes))
         object.__setattr__(self, "_exact", frozenset(p.rstrip("/") for p in self.prefixes))
 
     def serves(self, path: str) -> bool:
         """Whether ``path`` is under one of the prefixes (or is one, without its slash)."""
-        return path.startswith(self._starts) or path in self._exact
+        return path.startswith(self.prefixes) or path in self._exact
+
+
+def vendor_for(vendors: Sequence[Vendor], path: str) -> Vendor | None:
+    """The vendor whose API ``path`` is in, or None (the control API, unknown paths)."""
+    for vendor in vendors:
+        if vendor.serves(path):
+            return vendor
+    return None

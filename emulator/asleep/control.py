@@ -45,6 +45,7 @@ from emulator.asleep.models import (
     Hypnogram,
     InferenceComplete,
     Session,
+    User,
     state_of,
 )
 from emulator.asleep.profiles import Profile, default_profile_for
@@ -95,6 +96,16 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _user(ctx: _Context, request: Request) -> User:
+    user_id = request.path_params["user_id"]
+    user = ctx.state.users.get(user_id)
+    if user is None:
+        raise ControlError(
+            f"no user {user_id} for this API key", status_code=404, error_code="not_found"
+        )
+    return user
+
+
 def _session(ctx: _Context, request: Request) -> Session:
     session_id = request.path_params["session_id"]
     session = ctx.state.sessions.get(session_id)
@@ -115,12 +126,7 @@ def _profile_view(ctx: _Context, user_id: str, chosen: str | None) -> dict[str, 
 
 async def profile(request: Request) -> Response:
     ctx = _Context(request)
-    user_id = request.path_params["user_id"]
-    user = ctx.state.users.get(user_id)
-    if user is None:
-        raise ControlError(
-            f"no user {user_id} for this API key", status_code=404, error_code="not_found"
-        )
+    user = _user(ctx, request)
     if request.method == "PUT":
         name = (await _body(request)).get("profile")
         try:
@@ -131,7 +137,7 @@ async def profile(request: Request) -> Response:
                 f"profile must be one of {options} (or null)", error_code="invalid_profile"
             ) from None
         ctx.state.set_profile(user, chosen)
-    return JSONResponse(_profile_view(ctx, user_id, user.profile))
+    return JSONResponse(_profile_view(ctx, user.user_id, user.profile))
 
 
 def _stage_list(body: dict[str, Any], key: str, allowed: range, required: bool) -> list[int] | None:
@@ -266,12 +272,7 @@ async def night(request: Request) -> Response:
     delivers them in that order, in the background.
     """
     ctx = _Context(request)
-    user_id = request.path_params["user_id"]
-    user = ctx.state.users.get(user_id)
-    if user is None:
-        raise ControlError(
-            f"no user {user_id} for this API key", status_code=404, error_code="not_found"
-        )
+    user = _user(ctx, request)
     spec = night_request(await _body(request), ctx.rt.settings.asleep.max_session_seconds)
     plan = ctx.rules.plan
     # The cadence override shapes this night's windows only; nothing else reads it
@@ -297,7 +298,7 @@ async def night(request: Request) -> Response:
     except errors.PreviousSessionOpen:
         dispatch(ctx.rt, ctx.rules.tenant, ctx.state.drain())
         raise ControlError(
-            f"user {user_id} has an OPEN session (open_session_policy = conflict)",
+            f"user {user.user_id} has an OPEN session (open_session_policy = conflict)",
             status_code=409,
             error_code="session_open",
         ) from None
@@ -313,7 +314,7 @@ async def night(request: Request) -> Response:
     return JSONResponse(
         {
             "session_id": session.session_id,
-            "user_id": user_id,
+            "user_id": user.user_id,
             "state": session.state.value,
             "version": resolve_version(spec.version, plan.webhook_version),
             "cadence_minutes": rules.plan.cadence_minutes,

@@ -233,28 +233,29 @@ def _jsonable(value: object, render_time: RenderTime) -> object:
     return value
 
 
+def _band(breathing_index: float) -> int:
+    """0-3: which of the INFERRED AHI bands (``BREATHING_INDEX_BANDS``) it falls in."""
+    return sum(breathing_index >= edge for edge in BREATHING_INDEX_BANDS)
+
+
 def breathing_pattern_for(breathing_index: float) -> BreathingPattern:
     """v3 ``breathing_pattern`` of a ``breathing_index`` (INFERRED AHI bands)."""
-    mild, moderate, severe = BREATHING_INDEX_BANDS
-    if breathing_index < mild:
-        return BreathingPattern.STABLE_BREATH
-    if breathing_index < moderate:
-        return BreathingPattern.MILDLY_UNSTABLE_BREATH
-    if breathing_index < severe:
-        return BreathingPattern.MODERATELY_UNSTABLE_BREATH
-    return BreathingPattern.SEVERELY_UNSTABLE_BREATH
+    return (
+        BreathingPattern.STABLE_BREATH,
+        BreathingPattern.MILDLY_UNSTABLE_BREATH,
+        BreathingPattern.MODERATELY_UNSTABLE_BREATH,
+        BreathingPattern.SEVERELY_UNSTABLE_BREATH,
+    )[_band(breathing_index)]
 
 
 def legacy_breathing_pattern_for(breathing_index: float) -> LegacyBreathingPattern:
     """v1.0 ``breathing_pattern`` of an ``estimated_ahi`` (INFERRED, same bands)."""
-    mild, moderate, severe = BREATHING_INDEX_BANDS
-    if breathing_index < mild:
-        return LegacyBreathingPattern.VERY_STABLE
-    if breathing_index < moderate:
-        return LegacyBreathingPattern.STABLE
-    if breathing_index < severe:
-        return LegacyBreathingPattern.UNSTABLE
-    return LegacyBreathingPattern.VERY_UNSTABLE
+    return (
+        LegacyBreathingPattern.VERY_STABLE,
+        LegacyBreathingPattern.STABLE,
+        LegacyBreathingPattern.UNSTABLE,
+        LegacyBreathingPattern.VERY_UNSTABLE,
+    )[_band(breathing_index)]
 
 
 def sleep_index_for(
