@@ -9,6 +9,9 @@
   process log to their own stderr and cannot fail the session.
   A test that provokes violations on purpose takes the ``contract_violations_expected``
   fixture, which hands it the records and keeps them out of the final verdict.
+* Tests stay on this machine: ``tests.support.network.Guard`` refuses every lookup of,
+  and connection to, an address outside 127.0.0.0/8 and ::1, and fails the test that
+  tried (installed at import time, before any app or server exists).
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support.network import Guard, RefusingPort
+
+GUARD = Guard()
+GUARD.install()
+
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -29,6 +37,24 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 # Before any app is created (module import time of the first conftest).
 os.environ.setdefault("EMULATOR_VALIDATE_RESPONSES", "1")
+
+
+@pytest.fixture(autouse=True)
+def _stays_on_loopback() -> Iterator[None]:
+    """Fail the test if anything in it (a server thread included) left the machine."""
+    start = len(GUARD.violations)
+    yield
+    tried = GUARD.violations[start:]
+    if tried:
+        pytest.fail("\n".join(dict.fromkeys(tried)), pytrace=False)
+
+
+@pytest.fixture
+def refusing() -> Iterator[RefusingPort]:
+    """A loopback port that refuses connections: a receiver that is down."""
+    port = RefusingPort()
+    yield port
+    port.close()
 
 
 class ContractViolations(logging.Handler):

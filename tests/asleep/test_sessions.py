@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.asleep.conftest import MEL, Api, wav_chunk
+from tests.support.network import RefusingPort
 
 
 def test_create_returns_documented_id_shape(api: Api) -> None:
@@ -287,30 +288,34 @@ def test_delete_session_errors(api: Api) -> None:
     assert (r.status_code, r.json()) == (404, {"detail": "user not exist"})
 
 
-def test_callback_url_is_kept_from_create_upload_and_close(api: Api) -> None:
+def test_callback_url_is_kept_from_create_upload_and_close(
+    api: Api, refusing: RefusingPort
+) -> None:
+    a, b, c = refusing.url("/a"), refusing.url("/b"), refusing.url("/c")
     user = api.user()
-    session = api.session(user, callback_url="https://a.example/cb", callback_version="v3")
-    assert api.stored(session).callback_url == "https://a.example/cb"
+    session = api.session(user, callback_url=a, callback_version="v3")
+    assert api.stored(session).callback_url == a
     r = api.client.post(
         f"/ai/v1/sessions/{session}/upload",
         headers=api.headers(user),
-        data={"seq_num": "0", "callback_url": "https://b.example/cb"},
+        data={"seq_num": "0", "callback_url": b},
         files={"file": ("c.npy", MEL)},
     )
     assert r.status_code == 200
-    assert api.stored(session).callback_url == "https://b.example/cb"
-    assert api.close(user, session, callback_url="https://c.example/cb").status_code == 200
-    assert api.stored(session).callback_url == "https://c.example/cb"
+    assert api.stored(session).callback_url == b
+    assert api.close(user, session, callback_url=c).status_code == 200
+    assert api.stored(session).callback_url == c
     assert api.stored(session).callback_version == "V3"
 
 
-def test_events_reach_registered_hooks(api: Api) -> None:
+def test_events_reach_registered_hooks(api: Api, refusing: RefusingPort) -> None:
+    a = refusing.url("/a")
     seen: list[tuple[str, Any]] = []
     api.runtime.extras.setdefault("asleep.event_hooks", []).append(
         lambda tenant, event: seen.append((tenant, event))
     )
     user = api.user()
-    session = api.session(user, callback_url="https://a.example/cb")
+    session = api.session(user, callback_url=a)
     api.uploads(user, session, [*range(45), *range(46, 60)])  # 45 lost: analysis goes on
     api.upload(user, session, 39)  # a retry fires nothing
     api.close(user, session)
@@ -323,7 +328,7 @@ def test_events_reach_registered_hooks(api: Api) -> None:
     ]
     assert {tenant for tenant, _ in seen} == {api.key}
     first = seen[0][1]
-    assert (first.inference_seq_num, first.callback_url) == (3, "https://a.example/cb")
+    assert (first.inference_seq_num, first.callback_url) == (3, a)
 
 
 def test_cap_termination_event_is_published_despite_the_403(api: Api) -> None:
