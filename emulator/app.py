@@ -22,31 +22,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from emulator import (
-    asleep,
-    callbacks_api,
-    contract,
-    control,
-    control_faults,
-    control_time,
-    demo,
-    kintsugi,
-    lazy,
-    openapi,
-    outbox,
-)
-from emulator.clock import Clock, parse_instant
-from emulator.errors import ControlShape, EmulatorError, ErrorShape
-from emulator.faults import DroppedConnection, FaultMiddleware
-from emulator.journal import Journal, JournalMiddleware
-from emulator.limits import BodyLimitMiddleware
-from emulator.persistence import SqliteBackend
-from emulator.routing import IndexedRouter
-from emulator.runtime import Runtime, attach
+from emulator import asleep, kintsugi
+from emulator.control import callbacks as callbacks_api
+from emulator.control import clock as control_time
+from emulator.control import contract, demo, openapi
+from emulator.control import endpoints as control
+from emulator.control import faults as control_faults
+from emulator.core import lazy, outbox
+from emulator.core.clock import Clock, parse_instant
+from emulator.core.errors import ControlShape, EmulatorError, ErrorShape
+from emulator.core.faults import DroppedConnection, FaultMiddleware
+from emulator.core.journal import Journal, JournalMiddleware
+from emulator.core.limits import BodyLimitMiddleware
+from emulator.core.routing import IndexedRouter
+from emulator.core.runtime import Runtime, attach
+from emulator.core.sqlite import SqliteBackend
+from emulator.core.store import Store
+from emulator.core.tenants import AsleepPlan, Tenants
+from emulator.core.vendors import Vendor, vendor_for
 from emulator.settings import Settings
-from emulator.store import Store
-from emulator.tenants import AsleepPlan, Tenants
-from emulator.vendors import Vendor, vendor_for
 
 log = logging.getLogger("emulator")
 
@@ -145,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await service.start()
         for hook in rt.on_startup:
             await hook()
-        # Heavy libraries load lazily (emulator.lazy); finish loading them shortly after
+        # Heavy libraries load lazily (emulator.core.lazy); finish loading them shortly after
         # start-up so neither the first health check nor the first upload waits for them.
         warm_up = asyncio.get_running_loop().call_later(0.5, lazy.warm_up)
         try:

@@ -108,10 +108,10 @@ class Settings:
     # Written with the bound address once listening, so `vendor-emulator health` can find us.
     address_file: str | None = None
     # Check every vendor and control response against /_emulator/openapi.json and log
-    # violations on logger `emulator.contract` (emulator.contract; test suites turn it on).
+    # violations on logger `emulator.control.contract` (test suites turn it on).
     validate_responses: bool = False
     # A request whose body stops arriving for this long gets a 408 in the vendor's shape
-    # (emulator.limits), so a stalled client does not hold its request forever.
+    # (emulator.core.limits), so a stalled client does not hold its request forever.
     body_timeout_seconds: float = 30.0
     kintsugi: KintsugiSettings = field(default_factory=KintsugiSettings)
     asleep: AsleepSettings = field(default_factory=AsleepSettings)

@@ -25,7 +25,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from emulator.app import create_app
-from emulator.runtime import Runtime
+from emulator.core.runtime import Runtime
 from emulator.settings import Settings
 
 
@@ -52,7 +52,8 @@ class EmulatorServer:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> EmulatorServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see cli._bind).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(1024)

@@ -2,9 +2,9 @@
 
 * Hypothesis profiles (dev by default; ci when CI is set).
 * Response self-validation: every app the tests build checks each vendor and control
-  response against /_emulator/openapi.json (``emulator.contract``; switched on by
+  response against /_emulator/openapi.json (``emulator.control.contract``; switched on by
   ``EMULATOR_VALIDATE_RESPONSES``, which ``create_app`` honours whatever ``Settings``
-  say). Every violation is logged on ``emulator.contract``; a handler collects them and
+  say). Every violation is logged on ``emulator.control.contract``; a handler collects them and
   the session fails at the end if there was any, listing them. Servers in another
   process log to their own stderr and cannot fail the session.
   A test that provokes violations on purpose takes the ``contract_violations_expected``
@@ -58,7 +58,7 @@ def refusing() -> Iterator[RefusingPort]:
 
 
 class ContractViolations(logging.Handler):
-    """Collects the ERROR records of ``emulator.contract`` over the whole session."""
+    """Collects the ERROR records of ``emulator.control.contract`` over the whole session."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
@@ -72,7 +72,7 @@ _VIOLATIONS = ContractViolations()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    logger = logging.getLogger("emulator.contract")
+    logger = logging.getLogger("emulator.control.contract")
     if _VIOLATIONS not in logger.handlers:
         logger.addHandler(_VIOLATIONS)
 
@@ -105,7 +105,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     lines = [
         f"{len(_VIOLATIONS.records)} response(s) violated /_emulator/openapi.json "
-        "(logger emulator.contract):",
+        "(logger emulator.control.contract):",
         *(f"  {r.getMessage()}" for r in _VIOLATIONS.records[:50]),
     ]
     if reporter is not None:

@@ -18,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.outbox import Delivery, Outbox
+from emulator.core.outbox import Delivery, Outbox
 from emulator.settings import Settings, WebhookSettings
 from tests.test_outbox import wire
 

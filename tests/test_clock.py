@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emulator.clock import Clock, parse_instant
+from emulator.core.clock import Clock, parse_instant
 
 
 def test_frozen_clock_stands_still_and_moves_only_when_told() -> None:

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.clock import parse_instant
+from emulator.core.clock import parse_instant
 from emulator.settings import Settings
 from tests.test_cli import running
 

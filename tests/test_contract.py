@@ -1,10 +1,12 @@
-"""The OpenAPI document and the response validator (emulator.openapi, emulator.contract).
+"""The OpenAPI document and the response validator.
+
+(``emulator.control.openapi``, ``emulator.control.contract``)
 
 * the document covers every route the app serves, each operation names its source,
   every response schema compiles, and every control endpoint and magic input is listed
   with an example by GET /_emulator/scenarios;
 * the validator finds operations, passes conforming responses and reports each kind of
-  violation (logged on ``emulator.contract``, counted at GET /_emulator/contract);
+  violation (logged on ``emulator.control.contract``, counted at GET /_emulator/contract);
 * ``create_app`` switches it on from the setting or the environment variable.
 """
 
@@ -26,10 +28,10 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
-from emulator import contract
 from emulator.app import create_app
-from emulator.contract import Contract, ContractMiddleware, Record
-from emulator.openapi import document, document_bytes
+from emulator.control import contract
+from emulator.control.contract import Contract, ContractMiddleware, Record
+from emulator.control.openapi import document, document_bytes
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
 from tests.conftest import ExpectedViolations
 
@@ -257,7 +259,7 @@ def test_middleware_logs_and_records_violations(
     record = Record(enabled=True)
     good = ContractMiddleware(_fake_app(200, b'{"n": 3}'), record, Contract(MINI))
     bad = ContractMiddleware(_fake_app(200, b'{"n": 3, "x": 1}'), record, Contract(MINI))
-    with caplog.at_level(logging.ERROR, logger="emulator.contract"):
+    with caplog.at_level(logging.ERROR, logger="emulator.control.contract"):
         for middleware in (good, bad, good):
             response = TestClient(middleware).get("/things/9")
             assert response.status_code == 200  # the response itself is untouched
@@ -270,7 +272,9 @@ def test_middleware_logs_and_records_violations(
     messages = contract_violations_expected.messages()
     assert len(messages) == 1
     assert messages[0].startswith("GET /things/9 -> 200 violates the OpenAPI document (get_thing)")
-    assert [r.levelname for r in caplog.records if r.name == "emulator.contract"] == ["ERROR"]
+    assert [r.levelname for r in caplog.records if r.name == "emulator.control.contract"] == [
+        "ERROR"
+    ]
 
 
 def test_a_real_vendor_drift_is_caught_and_listed(

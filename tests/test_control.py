@@ -7,8 +7,8 @@ from starlette.testclient import TestClient
 
 from emulator import __version__
 from emulator.app import create_app
+from emulator.core.store import Namespace
 from emulator.settings import Settings
-from emulator.store import Namespace
 
 
 def test_health_reports_status_and_version(emulator_client: TestClient) -> None:

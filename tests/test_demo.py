@@ -1,4 +1,4 @@
-"""Demo data (emulator.demo): --demo at start-up, POST /_emulator/demo, determinism."""
+"""Demo data (emulator.control.demo): --demo at start-up, POST /_emulator/demo, determinism."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.demo import DEMO_API_KEY, PATIENTS, SLEEPERS, load_demo
+from emulator.control.demo import DEMO_API_KEY, PATIENTS, SLEEPERS, load_demo
 from emulator.settings import Settings
 
 START = "2025-03-01T12:00:00Z"

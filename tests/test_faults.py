@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.faults import (
+from emulator.core.faults import (
     MAX_LATENCY_MS,
     DroppedConnection,
     FaultError,
@@ -25,7 +25,7 @@ from emulator.faults import (
     Latency,
     fires,
 )
-from emulator.runtime import runtime
+from emulator.core.runtime import runtime
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
 

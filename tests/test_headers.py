@@ -1,4 +1,4 @@
-"""emulator.headers.header reads what Starlette's ``request.headers.get`` would."""
+"""emulator.core.headers.header reads what Starlette's ``request.headers.get`` would."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
-from emulator.headers import header
+from emulator.core.headers import header
 
 names = st.sampled_from([b"x-api-key", b"x-user-id", b"timezone", b"content-type"])
 values = st.binary(max_size=20)

@@ -10,11 +10,11 @@ import json
 import subprocess
 import sys
 
-from emulator import lazy
+from emulator.core import lazy
 
 PROBE = """
 import asyncio, json
-from emulator import lazy
+from emulator.core import lazy
 from emulator.app import create_app
 
 async def main():

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.lifecycle import Progress, ProgressionPolicy
+from emulator.core.lifecycle import Progress, ProgressionPolicy
 
 
 def test_immediate_is_done_at_once() -> None:

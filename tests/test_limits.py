@@ -9,8 +9,8 @@ import pytest
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.errors import ControlShape, EmulatorError
-from emulator.limits import BodyLimitMiddleware
+from emulator.core.errors import ControlShape, EmulatorError
+from emulator.core.limits import BodyLimitMiddleware
 
 SHAPE = ControlShape()
 LIMIT = 100

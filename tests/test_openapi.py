@@ -14,7 +14,7 @@ Knobs: ``EMULATOR_SCHEMATHESIS_EXAMPLES`` (default 25 per operation) and
 ``EMULATOR_SCHEMATHESIS_RANDOM=1`` (explore new cases instead of the reproducible set).
 
 Checks: not_a_server_error, status_code_conformance, content_type_conformance,
-response_schema_conformance; the app also validates itself (emulator.contract), and
+response_schema_conformance; the app also validates itself (emulator.control.contract), and
 tests/conftest.py fails the session on any violation it logs.
 """
 

@@ -25,8 +25,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from emulator import callbacks_api
-from emulator.outbox import (
+from emulator.control import callbacks as callbacks_api
+from emulator.core.outbox import (
     Delivery,
     FailureSwitch,
     Outbox,
@@ -34,8 +34,8 @@ from emulator.outbox import (
     install,
     retry_schedule,
 )
-from emulator.randomness import derive
-from emulator.runtime import Runtime
+from emulator.core.randomness import derive
+from emulator.core.runtime import Runtime
 from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
 
@@ -454,7 +454,7 @@ def test_stop_abandons_and_reports_what_it_cannot_finish(caplog: pytest.LogCaptu
         late = submit(outbox)  # after shutdown: recorded, not silently lost
         return [*ds, late], time.monotonic() - t0
 
-    with caplog.at_level(logging.WARNING, logger="emulator.outbox"):
+    with caplog.at_level(logging.WARNING, logger="emulator.core.outbox"):
         ds, took = run(scenario())
     assert took < 2
     assert [d.status for d in ds] == ["abandoned"] * 3

@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.cli import main
-from emulator.persistence import SqliteBackend, StateFileError
+from emulator.core.sqlite import SqliteBackend, StateFileError
+from emulator.core.store import Store
 from emulator.settings import Settings
-from emulator.store import Store
 from tests.test_cli import LINE
 from tests.test_store import Thing, things
 

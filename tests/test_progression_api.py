@@ -18,10 +18,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.lifecycle import Progress
-from emulator.runtime import Runtime, runtime
+from emulator.core.lifecycle import Progress
+from emulator.core.runtime import Runtime, runtime
+from emulator.core.store import Namespace, Table
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
-from emulator.store import Namespace, Table
 
 K1 = {"x-api-key": "k1"}
 K2 = {"x-api-key": "k2"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.randomness import derive, rng, token
+from emulator.core.randomness import derive, rng, token
 
 parts = st.lists(st.one_of(st.text(max_size=8), st.integers(), st.binary(max_size=8)), max_size=4)
 

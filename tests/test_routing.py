@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.routing import IndexedRouter, could_match, literal_prefix, path_key
+from emulator.core.routing import IndexedRouter, could_match, literal_prefix, path_key
 
 ROUTER = create_app().router
 assert isinstance(ROUTER, IndexedRouter)

@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.runtime import Runtime
+from emulator.core.runtime import Runtime
+from emulator.core.store import Namespace
 from emulator.settings import KintsugiSettings, Settings
-from emulator.store import Namespace
 
 START = "2025-01-15T02:50:29Z"
 KEY_A = {"x-api-key": "team-a"}

@@ -6,7 +6,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.store import Namespace, Store
+from emulator.core.store import Namespace, Store
 
 
 @dataclass

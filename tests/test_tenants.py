@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.tenants import AsleepPlan, Tenants
+from emulator.core.tenants import AsleepPlan, Tenants
 
 
 def test_open_registry_accepts_any_non_empty_key_with_the_full_plan() -> None:

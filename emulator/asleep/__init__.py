@@ -6,8 +6,8 @@ from emulator.asleep import webhooks
 from emulator.asleep.errors import AsleepShape
 from emulator.asleep.routes import control_routes, routes, scenarios
 from emulator.asleep.wiring import advancer, install_ticker
-from emulator.runtime import Runtime
-from emulator.vendors import Vendor
+from emulator.core.runtime import Runtime
+from emulator.core.vendors import Vendor
 
 
 def install(rt: Runtime) -> None:

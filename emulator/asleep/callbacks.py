@@ -10,7 +10,7 @@ page; asleep-api.md §4.6 for V1/V2/V3, §2.2 for the cadence):
   how the payload version is chosen.
 
 Pure: no clock, no I/O, no randomness. The HTTP layer supplies the stage arrays
-and the already-rendered Data API result; ``emulator.outbox`` delivers the bodies.
+and the already-rendered Data API result; ``emulator.core.outbox`` delivers the bodies.
 
 Window arithmetic (asleep-api.md §4.6 "Window arithmetic [INFERRED]"): chunks are
 30 s and ``seq_num`` is 0-based (§2.2), so window ``k`` covers seq ``10k .. 10k+9``

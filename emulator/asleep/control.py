@@ -50,8 +50,8 @@ from emulator.asleep.models import (
 )
 from emulator.asleep.profiles import Profile, default_profile_for
 from emulator.asleep.wiring import dispatch, now_of, publish, rules_for
-from emulator.errors import ControlError
-from emulator.runtime import runtime
+from emulator.core.errors import ControlError
+from emulator.core.runtime import runtime
 
 MAX_HYPNOGRAM_EPOCHS: Final = 2 * 2880  # 48 h: room for TOO_LONG_FOR_ANALYSIS
 DEFAULT_NIGHT_HOURS: Final = 8.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from emulator.errors import EmulatorError
+from emulator.core.errors import EmulatorError
 
 
 class AsleepError(EmulatorError):

@@ -8,7 +8,7 @@ Shapes from the documented examples (asleep-api.md §1.5, INFERRED patterns):
   alphanumerics. Older sessions had no suffix (``20230630224117``), so a bare stamp
   is still a well-formed id (it just never exists here).
 
-Random parts come from ``emulator.randomness.token`` keyed by the seed, the tenant
+Random parts come from ``emulator.core.randomness.token`` keyed by the seed, the tenant
 and a persisted per-namespace counter, so ids repeat across runs with the same seed
 and requests, and two users created in the same second still differ.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from emulator.asleep.timefmt import compact_utc
-from emulator.randomness import LETTERS, LOWER_ALNUM, token
+from emulator.core.randomness import LETTERS, LOWER_ALNUM, token
 
 USER_ID = re.compile(r"G-\d{14}-[A-Za-z]{20}")
 SESSION_ID = re.compile(r"\d{14}(?:_[a-z0-9]{5})?")

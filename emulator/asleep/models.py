@@ -11,7 +11,7 @@ per-tenant ``AsleepState`` view that applies the documented rules to them
   can be replayed in seconds against a virtual clock;
 * the 24-hour cap (a ``seq_num`` past 24 h, or 24 h of virtual time since creation)
   and the ``unexpected`` close, both of which set ``unexpected_end_time``;
-* CLOSED -> COMPLETE per ``emulator.lifecycle`` (default: at once);
+* CLOSED -> COMPLETE per ``emulator.core.lifecycle`` (default: at once);
 * the final night is generated once, on completion, and kept as ``int8`` bytes.
 
 Operations put ``Event`` values (``InferenceComplete``, ``SessionComplete``) in the
@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator import lazy
 from emulator.asleep import errors, ids
 from emulator.asleep.callbacks import (
     FIRST_WINDOW,
@@ -41,10 +40,11 @@ from emulator.asleep.callbacks import (
 from emulator.asleep.night import Night, apply_missing, final_night, night_from_stages
 from emulator.asleep.peculiarities import SessionState, Thresholds
 from emulator.asleep.profiles import Profile, default_profile_for
-from emulator.lifecycle import Progress, ProgressionPolicy
+from emulator.core import lazy
+from emulator.core.lifecycle import Progress, ProgressionPolicy
+from emulator.core.store import Json, Namespace
+from emulator.core.tenants import AsleepPlan
 from emulator.settings import AsleepSettings
-from emulator.store import Json, Namespace
-from emulator.tenants import AsleepPlan
 
 if TYPE_CHECKING:
     import numpy as np

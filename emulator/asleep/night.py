@@ -33,8 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from emulator import lazy
 from emulator.asleep.profiles import Profile, ProfileParams, StageProbabilities, params_for
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator import lazy
 from emulator.asleep.night import NO_DATA
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

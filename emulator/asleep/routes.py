@@ -36,8 +36,8 @@ from emulator.asleep.models import (
     state_of,
 )
 from emulator.asleep.peculiarities import SessionState
-from emulator.headers import header
-from emulator.runtime import Runtime, runtime
+from emulator.core.headers import header
+from emulator.core.runtime import Runtime, runtime
 
 __all__ = ["advancer", "control_routes", "routes", "scenarios"]
 

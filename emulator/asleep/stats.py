@@ -33,8 +33,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-from emulator import lazy
 from emulator.asleep.night import NO_DATA, WAKE, two_stage_stages
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

@@ -25,7 +25,7 @@ DEFAULT_ZONE = "UTC"
 # bytes from ever reaching the filesystem lookup.
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# The virtual clock's range (emulator.control): 1970-01-01 .. 9000-01-01 UTC.
+# The virtual clock's range (emulator.control.endpoints): 1970-01-01 .. 9000-01-01 UTC.
 _MIN_INSTANT = 0
 _MAX_INSTANT = 221_845_392_000
 

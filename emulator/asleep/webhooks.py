@@ -2,7 +2,7 @@
 
 This module owns turning the events the vendor rules produce (``models``:
 ``InferenceComplete``, ``SessionComplete``) into HTTP callbacks handed to the
-outbox (``emulator.outbox``), which sends, retries and logs them. It decides, per
+outbox (``emulator.core.outbox``), which sends, retries and logs them. It decides, per
 event (asleep-api.md §4.6; seed 000, the v1.0 Callback page):
 
 * whether to send at all: only when the session has a ``callback_url`` (given on
@@ -50,8 +50,8 @@ from emulator.asleep.callbacks import (
 from emulator.asleep.models import AsleepState, Event, InferenceComplete, Rules, Session, state_of
 from emulator.asleep.night import osa_stages
 from emulator.asleep.wiring import EVENT_HOOKS, EventHook, rules_for
-from emulator.outbox import Delivery, Outbox
-from emulator.runtime import Runtime
+from emulator.core.outbox import Delivery, Outbox
+from emulator.core.runtime import Runtime
 
 log = logging.getLogger("emulator.asleep.webhooks")
 

@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from emulator.asleep.models import AsleepState, Event, Rules, state_of
-from emulator.lifecycle import ProgressionPolicy
-from emulator.runtime import Advancer, Runtime
-from emulator.tenants import Tenant
+from emulator.core.lifecycle import ProgressionPolicy
+from emulator.core.runtime import Advancer, Runtime
+from emulator.core.tenants import Tenant
 
 log = logging.getLogger("emulator.asleep")
 

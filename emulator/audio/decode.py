@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
-from emulator import lazy
 from emulator.audio.errors import AudioFormatError, ErrorCode
 from emulator.audio.sniff import Container, sniff_container
 from emulator.audio.wav import Encoding, WavInfo, parse_wav
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

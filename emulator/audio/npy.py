@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emulator import lazy
 from emulator.audio.errors import AudioFormatError, ErrorCode
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from emulator import lazy
 from emulator.audio.decode import SCALES, Floats, Source, average_channels, read_raw
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

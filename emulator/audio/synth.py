@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from emulator import lazy
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

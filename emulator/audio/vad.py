@@ -32,10 +32,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, TypeAlias
 
-from emulator import lazy
 from emulator.audio.decode import BLOCK_BYTES, Floats, Source
 from emulator.audio.resample import factor_for, iter_decimated
 from emulator.audio.wav import WavInfo
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

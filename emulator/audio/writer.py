@@ -11,8 +11,8 @@ import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from emulator import lazy
 from emulator.audio.wav import Encoding
+from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np

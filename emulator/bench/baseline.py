@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     body = open(args.body, "rb").read() if args.body else b'{"status":"ok"}'  # noqa: SIM115
     app = make_app(body)
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     sock.listen(2048)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from emulator.core.runtime import Runtime
+from emulator.core.vendors import Vendor
 from emulator.kintsugi.errors import KintsugiShape
 from emulator.kintsugi.routes import advancer, control_routes, routes, scenarios
-from emulator.runtime import Runtime
-from emulator.vendors import Vendor
 
 
 def install(rt: Runtime) -> None:

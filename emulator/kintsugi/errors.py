@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from emulator.errors import EmulatorError
+from emulator.core.errors import EmulatorError
 
 
 def version_of(path: str) -> int:

@@ -21,6 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.core.lifecycle import Progress, ProgressionPolicy
+from emulator.core.randomness import digest
+from emulator.core.store import Namespace, Table
 from emulator.kintsugi.errors import (
     ConsentNotProvided,
     ExistentSession,
@@ -29,9 +32,6 @@ from emulator.kintsugi.errors import (
 )
 from emulator.kintsugi.outcomes import NO_OUTCOME, Outcome, parse_user_id
 from emulator.kintsugi.scores import MODELS, Model, predict
-from emulator.lifecycle import Progress, ProgressionPolicy
-from emulator.randomness import digest
-from emulator.store import Namespace, Table
 
 NoConsent = Literal["nonexistent_initiation", "consent_not_provided"]
 # The actual_score keys in the order the records show them: binary keys first, because

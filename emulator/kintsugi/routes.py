@@ -21,8 +21,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.audio import audio_fingerprint, check_kintsugi
-from emulator.errors import ControlError
-from emulator.headers import header
+from emulator.core.errors import ControlError
+from emulator.core.headers import header
+from emulator.core.lifecycle import ProgressionPolicy
+from emulator.core.runtime import Advancer, Runtime, runtime
 from emulator.kintsugi.errors import (
     AUDIO_ERRORS,
     InvalidApiKey,
@@ -41,8 +43,6 @@ from emulator.kintsugi.schemas import (
     render_v1_result,
 )
 from emulator.kintsugi.scores import MODELS, Model
-from emulator.lifecycle import ProgressionPolicy
-from emulator.runtime import Advancer, Runtime, runtime
 from emulator.settings import KintsugiSettings
 
 Endpoint = Callable[[Request], Awaitable[Response]]

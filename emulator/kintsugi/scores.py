@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from emulator.randomness import Part, rng
+from emulator.core.randomness import Part, rng
 
 
 class Category(StrEnum):

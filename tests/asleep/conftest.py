@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.asleep.models import Session, state_of
-from emulator.runtime import Runtime
+from emulator.core.runtime import Runtime
 from emulator.settings import AsleepSettings, Settings
 
 START = "2025-01-15T02:50:29Z"

@@ -42,7 +42,7 @@ from emulator.asleep.callbacks import (
 from emulator.asleep.night import final_night, osa_stages
 from emulator.asleep.profiles import Profile
 from emulator.asleep.stats import V2_STAT_KEYS, compute_stat
-from emulator.outbox import Outbox
+from emulator.core.outbox import Outbox
 from emulator.settings import WebhookSettings
 from tests.test_outbox import Receiver
 

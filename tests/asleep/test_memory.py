@@ -13,9 +13,9 @@ import pytest
 
 from emulator.asleep import analysis
 from emulator.asleep.models import AsleepState, Rules
+from emulator.core.store import Store
+from emulator.core.tenants import AsleepPlan
 from emulator.settings import AsleepSettings
-from emulator.store import Store
-from emulator.tenants import AsleepPlan
 
 T0 = 1_736_900_000
 BUDGET_BYTES = 300 * 1024 * 1024

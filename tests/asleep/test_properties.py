@@ -23,9 +23,9 @@ from emulator.asleep import analysis, errors, schemas
 from emulator.asleep.models import AsleepState, InferenceComplete, Rules, analysed_epochs
 from emulator.asleep.night import wake_tail_epochs
 from emulator.asleep.profiles import Profile
+from emulator.core.store import Store
+from emulator.core.tenants import AsleepPlan
 from emulator.settings import AsleepSettings
-from emulator.store import Store
-from emulator.tenants import AsleepPlan
 
 START = int(datetime(2025, 1, 14, 22, 0, tzinfo=UTC).timestamp())
 NOW = int(datetime(2025, 1, 15, 8, 0, tzinfo=UTC).timestamp())

@@ -39,8 +39,8 @@ import pytest
 
 from emulator.asleep.models import state_of
 from emulator.asleep.wiring import Ticker
-from emulator.lifecycle import ProgressionPolicy
-from emulator.outbox import backoff_delay
+from emulator.core.lifecycle import ProgressionPolicy
+from emulator.core.outbox import backoff_delay
 from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
 from tests.asleep.conftest import MEL, settings_for

@@ -1,6 +1,6 @@
 """Requests that race the start-up warm-up of the heavy libraries.
 
-``emulator.lazy`` defers numpy and pysleep and finishes importing them in a background
+``emulator.core.lazy`` defers numpy and pysleep and finishes importing them in a background
 thread shortly after start-up (cold start, issue 8). A request needing numpy while
 that thread is mid-import must wait for it, not see a half-initialised module: with
 ``importlib.util.LazyLoader`` on Python < 3.12.3 (CPython gh-114763) such requests
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.reliability
 
 PROBE = """
 import json
-from emulator import lazy
+from emulator.core import lazy
 
 np = lazy.module("numpy")
 pysleep = lazy.module("pysleep")

@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.headers import header
+from emulator.core.headers import header
 
 CONTROL_PREFIX = "/_emulator"
 

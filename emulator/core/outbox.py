@@ -4,7 +4,7 @@ This module owns sending webhooks to customers' receivers (Asleep callbacks toda
 nothing here is vendor-specific): the ``Delivery`` value, the per-session FIFO
 queues, the shared HTTP client, retries with seeded exponential backoff, the
 failure switch for idempotency testing, the bounded ``DeliveryLog`` behind
-``GET /_emulator/callbacks`` (``emulator.callbacks_api``) and an orderly shutdown.
+``GET /_emulator/callbacks`` (``emulator.control.callbacks``) and an orderly shutdown.
 
 Rules (the vendor documents none of them, asleep-api.md §4.6 "Retries, timeouts and
 the expected response code are not documented"; docs-draft/webhooks.md):
@@ -41,8 +41,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
-from emulator import __version__, lazy
-from emulator.randomness import derive, token
+from emulator import __version__
+from emulator.core import lazy
+from emulator.core.randomness import derive, token
 from emulator.settings import WebhookSettings
 
 if TYPE_CHECKING:
@@ -52,10 +53,10 @@ else:
     httpx = lazy.module("httpx")
 
 if TYPE_CHECKING:
-    from emulator.clock import Clock
-    from emulator.runtime import Runtime
+    from emulator.core.clock import Clock
+    from emulator.core.runtime import Runtime
 
-log = logging.getLogger("emulator.outbox")
+log = logging.getLogger("emulator.core.outbox")
 
 Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)

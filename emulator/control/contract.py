@@ -4,13 +4,13 @@ With ``Settings.validate_responses`` (or the environment variable
 ``EMULATOR_VALIDATE_RESPONSES=1``, which ``create_app`` also honours so that test
 suites can switch it on for every app they build) the app gets a
 ``ContractMiddleware``. For each request to an operation of the OpenAPI document
-(``emulator.openapi``) it checks the response as it leaves:
+(``emulator.control.openapi``) it checks the response as it leaves:
 
 * the status code is documented for that operation;
 * a documented JSON body is JSON of the right media type and matches its schema;
   a response documented without a body has none.
 
-A violation is logged as an ERROR on the ``emulator.contract`` logger (method, path,
+A violation is logged as an ERROR on the ``emulator.control.contract`` logger (method, path,
 status, the validation message) and recorded: ``GET /_emulator/contract`` shows the
 count and the latest ones. Nothing about the response changes. Requests no
 documented operation covers (unknown paths, wrong methods) are not checked.
@@ -41,14 +41,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.openapi import document
+from emulator.control.openapi import document
 
 if TYPE_CHECKING:
     import jsonschema_rs
 
-    from emulator.runtime import Runtime
+    from emulator.core.runtime import Runtime
 
-log = logging.getLogger("emulator.contract")
+log = logging.getLogger("emulator.control.contract")
 
 ENV_VAR: Final = "EMULATOR_VALIDATE_RESPONSES"
 EXTRAS_KEY: Final = "contract"
@@ -192,7 +192,7 @@ class Contract:
 
 @functools.cache
 def contract() -> Contract:
-    """The process-wide contract of ``emulator.openapi.document()``."""
+    """The process-wide contract of ``emulator.control.openapi.document()``."""
     return Contract(document())
 
 
@@ -277,7 +277,7 @@ def record_of(rt: Runtime) -> Record:
 
 
 async def get_contract(request: Request) -> Response:
-    from emulator.runtime import runtime
+    from emulator.core.runtime import runtime
 
     return JSONResponse(record_of(runtime(request)).to_json())
 

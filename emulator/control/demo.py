@@ -36,15 +36,15 @@ from starlette.routing import BaseRoute, Route
 from emulator.asleep import models as asleep_models
 from emulator.asleep import wiring as asleep_wiring
 from emulator.asleep.profiles import Profile
-from emulator.errors import ControlError
+from emulator.core.errors import ControlError
+from emulator.core.lifecycle import ProgressionPolicy
+from emulator.core.randomness import rng, token
+from emulator.core.runtime import Runtime, runtime
 from emulator.kintsugi import models as kintsugi_models
 from emulator.kintsugi.outcomes import AUDIO_MESSAGES
 from emulator.kintsugi.scores import MODELS
-from emulator.lifecycle import ProgressionPolicy
-from emulator.randomness import rng, token
-from emulator.runtime import Runtime, runtime
 
-log = logging.getLogger("emulator.demo")
+log = logging.getLogger("emulator.control.demo")
 
 DEMO_API_KEY: Final = "demo-key"
 EPOCH: Final = 30

@@ -14,7 +14,7 @@ matches method, path (glob, or regex after ``re:``) and API key, and then:
   (``phase: response``: the write happened, the client never hears of it).
 
 Any rule may also carry ``latency_ms``. Every decision is a pure function of
-``(seed, rule id, match number)`` (``emulator.randomness``), never of timing or of a
+``(seed, rule id, match number)`` (``emulator.core.randomness``), never of timing or of a
 global random stream, so the same seed and the same request sequence give the same
 faults on every run (MockServer's chaos ``seed``, made per rule). Every matching rule
 counts every matching request, whether or not an earlier rule already answered it, so
@@ -41,11 +41,11 @@ from typing import Any, Literal, cast
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.errors import ErrorShape
-from emulator.headers import header
-from emulator.randomness import derive, rng
+from emulator.core.errors import ErrorShape
+from emulator.core.headers import header
+from emulator.core.randomness import derive, rng
 
-log = logging.getLogger("emulator.faults")
+log = logging.getLogger("emulator.core.faults")
 
 CONTROL_PREFIX = "/_emulator"
 Action = Literal["latency", "error", "throttle", "drop"]

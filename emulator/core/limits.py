@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.errors import EmulatorError, ErrorShape
+from emulator.core.errors import EmulatorError, ErrorShape
 
 Render = Callable[[Scope, EmulatorError], ASGIApp]
 

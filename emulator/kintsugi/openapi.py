@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from emulator.openapi.blocks import (
+from emulator.core.openapi import (
     API_KEY_SECURITY,
     Schema,
     array,

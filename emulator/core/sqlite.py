@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from emulator.store import Json, Row
+from emulator.core.store import Json, Row
 
 SCHEMA_VERSION = 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from emulator.openapi.blocks import (
+from emulator.core.openapi import (
     NO_SECURITY,
     Schema,
     array,

@@ -1,4 +1,4 @@
-"""Control endpoints for fault rules (``emulator.faults``) under ``/_emulator/faults``.
+"""Control endpoints for fault rules (``emulator.core.faults``) under ``/_emulator/faults``.
 
 ``PUT`` replaces the whole list (a test states the faults it wants, idempotently);
 ``POST`` appends one rule (build a list step by step); ``DELETE`` clears all rules, or
@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.control import json_body
-from emulator.errors import ControlError
-from emulator.faults import FaultError, FaultRule
-from emulator.runtime import runtime
+from emulator.control.endpoints import json_body
+from emulator.core.errors import ControlError
+from emulator.core.faults import FaultError, FaultRule
+from emulator.core.runtime import runtime
 
 
 async def list_faults(request: Request) -> Response:

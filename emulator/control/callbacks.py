@@ -1,7 +1,7 @@
 """Control endpoints of the outbox: the callback delivery log, redelivery, failure switch.
 
 Mounted under ``/_emulator`` (paths below are relative to it); errors are control
-errors, ``{"error", "message"}``. The outbox itself is ``emulator.outbox``; it is
+errors, ``{"error", "message"}``. The outbox itself is ``emulator.core.outbox``; it is
 found at ``runtime(request).extras["outbox"]``.
 
     GET    /callbacks                  the log, oldest first (filters: api_key, session_id,
@@ -25,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.errors import ControlError
-from emulator.outbox import FAIL_MODES, STATUSES, FailureSwitch, Outbox, iso_time
-from emulator.runtime import runtime
+from emulator.core.errors import ControlError
+from emulator.core.outbox import FAIL_MODES, STATUSES, FailureSwitch, Outbox, iso_time
+from emulator.core.runtime import runtime
 
 DEFAULT_FLUSH_TIMEOUT: Final = 30.0
 MAX_FLUSH_TIMEOUT: Final = 600.0

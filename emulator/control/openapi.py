@@ -4,7 +4,7 @@ This package owns the contract: every Asleep and Kintsugi endpoint the emulator
 serves and the emulator's own control API, written by hand from the vendors'
 documented shapes (``asleep``, ``kintsugi``) and the control API's docs (``control``).
 It is not generated from the emulator's code, because it is what that code is
-checked against: by ``emulator.contract`` (response self-validation) and by the
+checked against: by ``emulator.control.contract`` (response self-validation) and by the
 schemathesis run in tests/test_openapi.py.
 
 ``document()`` assembles it once per process; ``document_bytes()`` is the cached
@@ -22,8 +22,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.openapi import asleep, control, kintsugi
-from emulator.openapi.blocks import API_KEY_SCHEME
+from emulator.asleep import openapi as asleep
+from emulator.control import spec as control
+from emulator.core.openapi import API_KEY_SCHEME
+from emulator.kintsugi import openapi as kintsugi
 
 __all__ = ["document", "document_bytes", "routes"]
 

@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.clock import parse_instant
-from emulator.control import check_clock_range, json_body
-from emulator.errors import ControlError
-from emulator.lifecycle import MODES, ProgressionPolicy
-from emulator.runtime import Runtime, runtime
+from emulator.control.endpoints import check_clock_range, json_body
+from emulator.core.clock import parse_instant
+from emulator.core.errors import ControlError
+from emulator.core.lifecycle import MODES, ProgressionPolicy
+from emulator.core.runtime import Runtime, runtime
 
 _CLOCK_KEYS = ("freeze", "resume", "set", "advance")
 

@@ -21,14 +21,14 @@ from typing import Any, Protocol
 
 from starlette.requests import HTTPConnection
 
-from emulator.clock import Clock, parse_instant
-from emulator.faults import Faults
-from emulator.journal import Journal
-from emulator.lifecycle import ProgressionPolicy
+from emulator.core.clock import Clock, parse_instant
+from emulator.core.faults import Faults
+from emulator.core.journal import Journal
+from emulator.core.lifecycle import ProgressionPolicy
+from emulator.core.store import Store
+from emulator.core.tenants import Tenants
+from emulator.core.vendors import Vendor, vendor_for
 from emulator.settings import Settings
-from emulator.store import Store
-from emulator.tenants import Tenants
-from emulator.vendors import Vendor, vendor_for
 
 # fn(api_key or None for every tenant, session id or None for every session) -> how
 # many pending jobs it finished. Each vendor with asynchronous work registers one.

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.clock import parse_instant
-from emulator.errors import ControlError
-from emulator.runtime import runtime
+from emulator.core.clock import parse_instant
+from emulator.core.errors import ControlError
+from emulator.core.runtime import runtime
 
 
 async def health(request: Request) -> Response:

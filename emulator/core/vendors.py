@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
-from emulator.errors import ErrorShape
+from emulator.core.errors import ErrorShape
 from emulator.settings import Settings
 
 if TYPE_CHECKING:
-    from emulator.runtime import Runtime
+    from emulator.core.runtime import Runtime
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The control plane: every route under ``/_emulator/`` and the OpenAPI document."""
