@@ -20,26 +20,23 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
 
-from emulator import asleep, kintsugi
-from emulator.control import callbacks as callbacks_api
-from emulator.control import clock as control_time
-from emulator.control import contract, demo, openapi
-from emulator.control import endpoints as control
-from emulator.control import faults as control_faults
-from emulator.core import lazy, outbox
+from emulator import asleep, control, kintsugi
+from emulator.control import contract, demo
+from emulator.control import openapi as control_openapi
+from emulator.control.endpoints import CLOCK_MAX, CLOCK_MIN
+from emulator.core import lazy
 from emulator.core.clock import Clock, parse_instant
 from emulator.core.errors import ControlShape, EmulatorError, ErrorShape
 from emulator.core.faults import DroppedConnection, FaultMiddleware
 from emulator.core.journal import Journal, JournalMiddleware
 from emulator.core.limits import BodyLimitMiddleware
+from emulator.core.outbox import Outbox
 from emulator.core.routing import IndexedRouter
-from emulator.core.runtime import Runtime, attach
+from emulator.core.runtime import Runtime, Vendor, attach, vendor_for
 from emulator.core.sqlite import SqliteBackend
 from emulator.core.store import Store
-from emulator.core.tenants import AsleepPlan, Tenants
-from emulator.core.vendors import Vendor, vendor_for
+from emulator.core.tenants import Tenants
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator")
@@ -52,40 +49,11 @@ BODY_TIMEOUT_SECONDS = 30.0  # the default of Settings.body_timeout_seconds
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    vendors = (asleep.vendor(), kintsugi.vendor())
-    clock = Clock(_clock_start(settings), frozen=settings.clock_frozen)
-    # Keys without a plan of their own get the webhook version and cadence from settings.
-    plan = AsleepPlan(
-        webhook_version=settings.webhooks.version,
-        cadence_minutes=settings.webhooks.cadence_minutes,
+    vendors: tuple[Vendor, ...] = (
+        asleep.vendor(settings.asleep),
+        kintsugi.vendor(settings.kintsugi),
     )
-    tenants = (
-        Tenants.from_file(settings.config, default_plan=plan)
-        if settings.config
-        else Tenants(default_plan=plan)
-    )
-    backend = SqliteBackend(settings.state_file) if settings.state_file else None
-    rt = Runtime(
-        settings=settings,
-        clock=clock,
-        store=Store(backend, seed=settings.seed),
-        tenants=tenants,
-        journal=Journal(settings.journal_size, classify=_classifier(vendors)),
-        vendors=vendors,
-    )
-    if backend is not None:
-        # The state file is the world: its seed and clock win over the settings, or
-        # ids and timestamps made after a restart would not fit the ones before it.
-        if rt.store.seed != settings.seed:
-            log.warning(
-                "state file %s was made with seed %d; using it, not %d",
-                settings.state_file,
-                rt.store.seed,
-                settings.seed,
-            )
-        if rt.restore_saved_clock():
-            log.info("clock restored from %s: %s", settings.state_file, rt.clock.now())
-    outbox.install(rt)
+    rt = _runtime(settings, vendors)
     for vendor in vendors:
         vendor.install(rt)
     if settings.demo:
@@ -95,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     validate = settings.validate_responses or contract.env_enabled(os.environ)
     if validate:
         contract.require_validator()
-    record = contract.record_of(rt)
+    document = control_openapi.for_vendors(vendors)
+    record = contract.Record()
     record.enabled = validate
 
     def shape_for(path: str) -> ErrorShape:
@@ -106,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         vendor = rt.vendor_for(path)
         if vendor is None:
             return _CONTROL_MAX_BODY, _CONTROL_SHAPE
-        return vendor.max_body_bytes(settings), vendor.errors
+        return vendor.max_body_bytes, vendor.errors
 
     async def on_emulator_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EmulatorError)
@@ -166,7 +135,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 shape_for=shape_for,
             ),
             # Inside the faults: it checks what the emulator answered, not what was injected.
-            *([Middleware(contract.ContractMiddleware, record=record)] if validate else []),
+            *(
+                [
+                    Middleware(
+                        contract.ContractMiddleware,
+                        record=record,
+                        checker=contract.contract_for(document),
+                    )
+                ]
+                if validate
+                else []
+            ),
             Middleware(
                 BodyLimitMiddleware,
                 limit_for=limit_for,
@@ -181,9 +160,46 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     # Set before the first request builds the middleware stack around it.
-    app.router = IndexedRouter(_routes(vendors), redirect_slashes=False, lifespan=lifespan)
+    # Vendor routes first (the paths never overlap). IndexedRouter already tries
+    # only the routes sharing a request's first two path segments.
+    routes = [route for vendor in vendors for route in vendor.routes]
+    routes += control.routes(rt, document=document, record=record)
+    app.router = IndexedRouter(routes, redirect_slashes=False, lifespan=lifespan)
     attach(app, rt)
     return app
+
+
+def _runtime(settings: Settings, vendors: tuple[Vendor, ...]) -> Runtime:
+    """The runtime of one app: clock, store (and its backend), tenants, journal, outbox."""
+    start = _clock_start(settings)
+    clock = Clock(start, frozen=settings.clock_frozen)
+    sections = [vendor.access for vendor in vendors]
+    tenants = Tenants.from_file(settings.config, sections) if settings.config else Tenants(sections)
+    backend = SqliteBackend(settings.state_file) if settings.state_file else None
+    store = Store(backend, seed=settings.seed)
+    rt = Runtime(
+        clock=clock,
+        store=store,
+        tenants=tenants,
+        journal=Journal(settings.journal_size, classify=_classifier(vendors)),
+        outbox=Outbox(settings.webhooks, clock=clock, seed=lambda: store.seed),
+        vendors=vendors,
+        clock_start=start,
+        clock_frozen=settings.clock_frozen,
+    )
+    if backend is not None:
+        # The state file is the world: its seed and clock win over the settings, or
+        # ids and timestamps made after a restart would not fit the ones before it.
+        if store.seed != settings.seed:
+            log.warning(
+                "state file %s was made with seed %d; using it, not %d",
+                settings.state_file,
+                store.seed,
+                settings.seed,
+            )
+        if rt.restore_saved_clock():
+            log.info("clock restored from %s: %s", settings.state_file, clock.now())
+    return rt
 
 
 def _clock_start(settings: Settings) -> datetime | None:
@@ -196,7 +212,7 @@ def _clock_start(settings: Settings) -> datetime | None:
             f"clock start {settings.clock_start!r} is not an ISO 8601 instant "
             "(e.g. 2025-01-15T02:50:29Z)"
         ) from None
-    if not control.CLOCK_MIN <= start.timestamp() < control.CLOCK_MAX:
+    if not CLOCK_MIN <= start.timestamp() < CLOCK_MAX:
         raise ValueError(
             f"clock start {settings.clock_start!r} is outside 1970-01-01 .. 9000-01-01 (UTC)"
         )
@@ -205,42 +221,6 @@ def _clock_start(settings: Settings) -> datetime | None:
 
 def render_error(exc: EmulatorError) -> Response:
     return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
-
-
-def _routes(vendors: tuple[Vendor, ...]) -> list[BaseRoute]:
-    control_routes = [
-        *control.routes,
-        *control_time.routes,
-        *control_faults.routes,
-        *callbacks_api.routes,
-        *openapi.routes,
-        *contract.routes,
-        *demo.routes,
-    ]
-    # Vendor routes first (the paths never overlap). IndexedRouter already tries
-    # only the routes sharing a request's first two path segments.
-    routes: list[BaseRoute] = []
-    for vendor in vendors:
-        routes.extend(vendor.routes)
-    routes.extend(_prefixed("/_emulator", control_routes))
-    for vendor in vendors:
-        routes.extend(_prefixed(f"/_emulator/{vendor.name}", vendor.control_routes))
-    return routes
-
-
-def _prefixed(prefix: str, routes: Sequence[BaseRoute]) -> list[BaseRoute]:
-    """The routes under ``prefix`` as full-path routes, not a ``Mount``: a Mount's
-    ``{path:path}`` does not match a newline, so an id holding one (a Kintsugi user
-    id may) got the router's 404 instead of the endpoint's answer (found by
-    schemathesis); a route's own ``{param}`` matches it."""
-    found: list[BaseRoute] = []
-    for route in routes:
-        if isinstance(route, Route):
-            methods = sorted(m for m in route.methods or () if m != "HEAD")
-            found.append(Route(prefix + route.path, route.endpoint, methods=methods))
-        else:
-            found.append(Mount(prefix, routes=[route]))
-    return found
 
 
 def _classifier(vendors: Sequence[Vendor]) -> Callable[[str], str]:

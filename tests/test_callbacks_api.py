@@ -266,12 +266,3 @@ def test_flush_times_out_with_a_control_error(env: Env) -> None:
 def test_failure_switch_is_listed_as_a_scenario(env: Env) -> None:
     names = [s["name"] for s in env.client.get("/_emulator/scenarios").json()["scenarios"]]
     assert "callback-failures" in names
-
-
-def test_without_an_outbox_the_endpoints_say_so(env: Env) -> None:
-    rt = env.client.app.state.runtime  # type: ignore[attr-defined]
-    rt.extras.pop("outbox")
-    r = env.client.get("/_emulator/callbacks")
-    assert r.status_code == 503
-    assert r.json()["error"] == "callbacks_disabled"
-    rt.extras["outbox"] = env.outbox  # so the fixture's shutdown stops it cleanly

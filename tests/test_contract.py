@@ -28,14 +28,24 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
+from emulator import asleep, kintsugi
 from emulator.app import create_app
 from emulator.control import contract
 from emulator.control.contract import Contract, ContractMiddleware, Record
-from emulator.control.openapi import document, document_bytes
+from emulator.control.openapi import for_vendors, to_bytes
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
 from tests.conftest import ExpectedViolations
 
 METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def document() -> dict[str, Any]:
+    """The document of an app with both vendors (as ``create_app`` builds it)."""
+    return for_vendors((asleep.vendor(), kintsugi.vendor()))
+
+
+def document_bytes() -> bytes:
+    return to_bytes(document())
 
 
 def _served(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:

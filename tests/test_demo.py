@@ -11,7 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.control.demo import DEMO_API_KEY, PATIENTS, SLEEPERS, load_demo
+from emulator.asleep.demo import SLEEPERS
+from emulator.control.demo import DEMO_API_KEY, load_demo
+from emulator.kintsugi.demo import PATIENTS
 from emulator.settings import Settings
 
 START = "2025-03-01T12:00:00Z"

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import statistics
 import threading
 import time
@@ -23,21 +22,19 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from emulator.control import callbacks as callbacks_api
 from emulator.core.outbox import (
     Delivery,
     FailureSwitch,
     Outbox,
     backoff_delay,
-    install,
     retry_schedule,
 )
 from emulator.core.randomness import derive
 from emulator.core.runtime import Runtime
 from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
+from tests.support.network import RefusingPort
 
 T = TypeVar("T")
 
@@ -659,29 +656,15 @@ class Receiver:
         self.server.server_close()
 
 
-def refusing_url() -> str:
-    """A loopback URL nobody listens on: connecting is refused at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
-
-
 def real(settings: WebhookSettings = FAST, **changes: Any) -> Outbox:
     return Outbox(replace(settings, **changes), seed=0)
 
 
 def wire(app: Starlette, transport: httpx.AsyncBaseTransport | None = None) -> Outbox:
-    """Install the outbox and its control routes, unless ``create_app`` already does."""
+    """The app's outbox, sending through ``transport`` (read when the app starts)."""
     rt: Runtime = app.state.runtime
-    existing = rt.extras.get("outbox")
-    if isinstance(existing, Outbox):
-        existing.transport = transport
-        return existing
-    outbox = install(rt, transport=transport)
-    control = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/_emulator")
-    control.routes.extend(callbacks_api.routes)
-    return outbox
+    rt.outbox.transport = transport
+    return rt.outbox
 
 
 @pytest.mark.e2e
@@ -705,8 +688,8 @@ def test_real_receiver_500_then_200() -> None:
 
 
 @pytest.mark.e2e
-def test_real_refused_connection_is_retried_on_the_schedule() -> None:
-    url = refusing_url()
+def test_real_refused_connection_is_retried_on_the_schedule(refusing: RefusingPort) -> None:
+    url = refusing.url("/hook")
 
     async def scenario() -> tuple[Outbox, Delivery]:
         outbox = await started(real(backoff_base_seconds=0.05))

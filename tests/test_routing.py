@@ -12,7 +12,9 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.core.routing import IndexedRouter, could_match, literal_prefix, path_key
 
-ROUTER = create_app().router
+_ROUTER = create_app().router
+assert isinstance(_ROUTER, IndexedRouter)
+ROUTER: IndexedRouter = _ROUTER
 assert isinstance(ROUTER, IndexedRouter)
 ROUTES: list[BaseRoute] = list(ROUTER.routes)
 TEMPLATES = [r.path for r in ROUTES if isinstance(r, Route)]

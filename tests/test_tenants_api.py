@@ -36,7 +36,12 @@ def test_without_a_config_every_key_gets_the_default_plan() -> None:
     with TestClient(create_app()) as client:
         assert client.get("/_emulator/tenants").json() == {
             "open": True,
-            "default_plan": FULL_PLAN,
+            "defaults": {
+                "asleep": True,
+                "asleep_denied": "Plan is expired",
+                "asleep_plan": FULL_PLAN,
+                "kintsugi": True,
+            },
         }
 
 

@@ -13,13 +13,13 @@ the body stays byte-for-byte the vendor's. The bytes are never kept.
 from __future__ import annotations
 
 from emulator.asleep import errors
+from emulator.asleep.settings import AsleepSettings
 from emulator.audio import (
     AsleepCode,
     Verdict,
     check_asleep_audio_chunk,
     check_asleep_melspectrogram,
 )
-from emulator.settings import AsleepSettings
 
 REASON_HEADER = "x-emulator-reason"
 

@@ -273,7 +273,7 @@ async def night(request: Request) -> Response:
     """
     ctx = _Context(request)
     user = _user(ctx, request)
-    spec = night_request(await _body(request), ctx.rt.settings.asleep.max_session_seconds)
+    spec = night_request(await _body(request), ctx.rules.settings.max_session_seconds)
     plan = ctx.rules.plan
     # The cadence override shapes this night's windows only; nothing else reads it
     # once the session is COMPLETE.
@@ -458,6 +458,20 @@ def scenarios() -> list[dict[str, Any]]:
                 "NO_REALTIME_POLLING); asleep = false answers 403 with asleep_denied."
             ),
             "example": {"config": '[keys."k".asleep_plan]\nfour_stage = false'},
+        },
+        {
+            "name": "callback-failures",
+            "kind": "control",
+            "description": (
+                "Make the emulator's own webhook deliveries misbehave to test a receiver's "
+                "idempotency: drop (not sent, retried later), fail_after_send (sent, then "
+                "retried: the receiver sees duplicates) or duplicate (every success sent "
+                "twice)."
+            ),
+            "example": (
+                "PUT /_emulator/callbacks/failures "
+                '{"mode": "fail_after_send", "remaining": 1, "api_key": "my-key"}'
+            ),
         },
     ]
     return found

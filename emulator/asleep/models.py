@@ -40,11 +40,10 @@ from emulator.asleep.callbacks import (
 from emulator.asleep.night import Night, apply_missing, final_night, night_from_stages
 from emulator.asleep.peculiarities import SessionState, Thresholds
 from emulator.asleep.profiles import Profile, default_profile_for
+from emulator.asleep.settings import AsleepPlan, AsleepSettings
 from emulator.core import lazy
 from emulator.core.lifecycle import Progress, ProgressionPolicy
 from emulator.core.store import Json, Namespace
-from emulator.core.tenants import AsleepPlan
-from emulator.settings import AsleepSettings
 
 if TYPE_CHECKING:
     import numpy as np

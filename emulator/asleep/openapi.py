@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     API_KEY_SECURITY,
+    ApiPart,
     Schema,
     array,
     binary_file,
@@ -859,3 +860,8 @@ def paths() -> dict[str, dict[str, Any]]:
             ),
         },
     }
+
+
+def part() -> ApiPart:
+    """This API's part of the OpenAPI document."""
+    return ApiPart(TAG, "Asleep Session API (/ai/v1) and Data API", paths, components)

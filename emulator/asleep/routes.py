@@ -36,6 +36,7 @@ from emulator.asleep.models import (
     state_of,
 )
 from emulator.asleep.peculiarities import SessionState
+from emulator.asleep.settings import AsleepAccess
 from emulator.core.headers import header
 from emulator.core.runtime import Runtime, runtime
 
@@ -61,8 +62,9 @@ def _call(request: Request) -> Call:
     tenant = rt.tenants.lookup(header(request.scope, b"x-api-key"))
     if tenant is None:
         raise errors.Unauthorized()
-    if not tenant.asleep:
-        raise errors.Forbidden(tenant.asleep_denied)
+    access = tenant.access(AsleepAccess)
+    if not access.enabled:
+        raise errors.Forbidden(access.denied)
     state = state_of(rt.store.namespace(tenant.api_key))
     return Call(rt, wiring.rules_for(rt, tenant), state, wiring.now_of(rt))
 
@@ -248,7 +250,7 @@ async def upload(request: Request) -> Response:
     try:
         user = _user_header(request, call)
         session = _owned(call, user, request.path_params["session_id"], _UPLOAD_404)
-        settings = call.rt.settings.asleep
+        settings = call.rules.settings
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise errors.NotValidParameter()
         try:
@@ -291,7 +293,7 @@ async def close(request: Request) -> Response:
         body = schemas.close_session(
             fields,
             start_time=session.start_time,
-            max_span=2 * call.rt.settings.asleep.max_session_seconds,
+            max_span=2 * call.rules.settings.max_session_seconds,
         )
         call.state.close(
             call.rules,

@@ -22,16 +22,16 @@ event (asleep-api.md §4.6; seed 000, the v1.0 Callback page):
 * the headers ``x-api-key`` and ``x-user-id`` (seed 000 §1.2).
 
 Everything is a pure function of the stored state, so the same seed and requests
-give the same bodies. ``install`` registers the hook behind
-``runtime.extras["asleep.event_hooks"]`` (``wiring.publish`` calls it at the end
-of every request that produced events); the synthetic-night control call uses
-``deliver_events`` directly, to learn the delivery ids.
+give the same bodies. ``install`` subscribes the handler to Asleep's events on the
+runtime's event bus (``wiring.publish`` publishes them at the end of every request
+that produced events); the synthetic-night control call uses ``deliver_events``
+directly, to learn the delivery ids.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from emulator.asleep import schemas
@@ -47,10 +47,18 @@ from emulator.asleep.callbacks import (
     resolve_version,
     session_complete,
 )
-from emulator.asleep.models import AsleepState, Event, InferenceComplete, Rules, Session, state_of
+from emulator.asleep.models import (
+    AsleepState,
+    Event,
+    InferenceComplete,
+    Rules,
+    Session,
+    SessionComplete,
+    state_of,
+)
 from emulator.asleep.night import osa_stages
-from emulator.asleep.wiring import EVENT_HOOKS, EventHook, rules_for
-from emulator.core.outbox import Delivery, Outbox
+from emulator.asleep.wiring import rules_for
+from emulator.core.outbox import Delivery
 from emulator.core.runtime import Runtime
 
 log = logging.getLogger("emulator.asleep.webhooks")
@@ -60,19 +68,18 @@ RENDER_ZONE: Final = "UTC"
 _DATA_API_VERSION: Final[dict[str, int]] = {"/data/v2": 2, "/data/v3": 3}
 
 
-def outbox_of(rt: Runtime) -> Outbox | None:
-    found = rt.extras.get("outbox")
-    return found if isinstance(found, Outbox) else None
+EventHandler = Callable[[str, Event], None]
 
 
-def install(rt: Runtime) -> EventHook:
-    """Register the webhook hook with the Asleep event hooks; returns it."""
-    hook = event_hook(rt)
-    rt.extras.setdefault(EVENT_HOOKS, []).append(hook)
-    return hook
+def install(rt: Runtime) -> EventHandler:
+    """Subscribe the webhook handler to Asleep's events; returns it."""
+    handler = event_handler(rt)
+    rt.events.subscribe(InferenceComplete, handler)
+    rt.events.subscribe(SessionComplete, handler)
+    return handler
 
 
-def event_hook(rt: Runtime) -> EventHook:
+def event_handler(rt: Runtime) -> EventHandler:
     """``(api_key, event) -> None``: queue the event's callback, if it has a URL."""
 
     def on_event(api_key: str, event: Event) -> None:
@@ -101,9 +108,7 @@ def deliver_events(
     the synthetic night may override the cadence). Stage arrays are computed once
     per session for the whole batch: nothing changes between its events.
     """
-    outbox = outbox_of(rt)
-    if outbox is None:
-        raise RuntimeError("the outbox is not installed")
+    outbox = rt.outbox
     state = state_of(rt.store.namespace(api_key))
     stages: dict[str, SessionStages] = {}
     queued: list[tuple[Event, Delivery]] = []

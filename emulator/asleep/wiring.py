@@ -3,9 +3,8 @@
 * ``rules_for`` - what a request of one API key is judged by: the seed, the key's
   plan, the settings and the *current* progression policy (``PUT
   /_emulator/progression`` may change it while running, so it is read every time).
-* ``publish`` - hand a state view's pending events to the hooks in
-  ``Runtime.extras["asleep.event_hooks"]`` (``(api_key, event) -> None``): webhook
-  delivery (issue 6) plugs in there.
+* ``publish`` - hand a state view's pending events to the runtime's event bus
+  (``rt.events``); webhook delivery (``webhooks``) subscribes there.
 * ``advancer`` - the ``Runtime.advancers["asleep"]`` function behind ``POST
   /_emulator/advance``: finish CLOSED sessions now.
 * ``tick`` - apply the passage of virtual time to every session (24-hour cap,
@@ -20,31 +19,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Final
 
 from emulator.asleep.models import AsleepState, Event, Rules, state_of
+from emulator.asleep.settings import AsleepAccess
+from emulator.asleep.vendor import asleep_of
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.runtime import Advancer, Runtime
 from emulator.core.tenants import Tenant
 
 log = logging.getLogger("emulator.asleep")
 
-EVENT_HOOKS: Final = "asleep.event_hooks"
-EventHook = Callable[[str, Event], None]
 TICK_SECONDS: Final = 0.5
 """Real seconds between two background ticks: a ``seconds`` progression or the
 24-hour cap is noticed at most this late (the virtual clock renders whole seconds)."""
-_TICK_LOCK: Final = "asleep.tick_lock"
 
 
 def rules_for(rt: Runtime, tenant: Tenant) -> Rules:
     return Rules(
         rt.store.seed,
         tenant.api_key,
-        tenant.asleep_plan,
-        rt.settings.asleep,
+        tenant.access(AsleepAccess).plan,
+        asleep_of(rt).settings,
         rt.progression("asleep"),
     )
 
@@ -60,11 +57,9 @@ def publish(rt: Runtime, api_key: str, state: AsleepState) -> None:
 
 
 def dispatch(rt: Runtime, api_key: str, events: Iterable[Event]) -> None:
-    """Hand already drained events, in order, to every registered hook."""
-    hooks: list[EventHook] = rt.extras.get(EVENT_HOOKS, [])
+    """Publish already drained events, in order, on the runtime's event bus."""
     for event in events:
-        for hook in hooks:
-            hook(api_key, event)
+        rt.events.publish(api_key, event)
 
 
 def _tenants(rt: Runtime, api_key: str | None) -> list[tuple[Tenant, AsleepState]]:
@@ -100,8 +95,7 @@ def tick(rt: Runtime, api_key: str | None = None) -> None:
     Serialised by a lock: the background ticker and a test calling ``tick`` from its
     own thread must not complete one session twice (two ``SESSION_COMPLETE``).
     """
-    lock: threading.Lock = rt.extras.setdefault(_TICK_LOCK, threading.Lock())
-    with lock:
+    with asleep_of(rt).tick_lock:
         now = now_of(rt)
         for tenant, state in _tenants(rt, api_key):
             if state.active:
@@ -193,5 +187,4 @@ def install_ticker(rt: Runtime) -> Ticker:
     rt.services.append(ticker)
     rt.on_clock_change.append(ticker.poke)
     rt.on_reset.append(ticker.poke)
-    rt.extras["asleep.ticker"] = ticker
     return ticker

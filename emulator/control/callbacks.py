@@ -2,7 +2,7 @@
 
 Mounted under ``/_emulator`` (paths below are relative to it); errors are control
 errors, ``{"error", "message"}``. The outbox itself is ``emulator.core.outbox``; it is
-found at ``runtime(request).extras["outbox"]``.
+the runtime's ``outbox``.
 
     GET    /callbacks                  the log, oldest first (filters: api_key, session_id,
                                        user_id, event, status; limit = newest N)
@@ -34,14 +34,7 @@ MAX_FLUSH_TIMEOUT: Final = 600.0
 
 
 def _outbox(request: Request) -> Outbox:
-    found = runtime(request).extras.get("outbox")
-    if not isinstance(found, Outbox):
-        raise ControlError(
-            "callback delivery is not enabled in this emulator",
-            status_code=503,
-            error_code="callbacks_disabled",
-        )
-    return found
+    return runtime(request).outbox
 
 
 def _optional(request: Request, name: str) -> str | None:

@@ -27,7 +27,6 @@ only when validation is on.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -41,17 +40,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.control.openapi import document
-
 if TYPE_CHECKING:
     import jsonschema_rs
 
-    from emulator.core.runtime import Runtime
 
 log = logging.getLogger("emulator.control.contract")
 
 ENV_VAR: Final = "EMULATOR_VALIDATE_RESPONSES"
-EXTRAS_KEY: Final = "contract"
 KEEP_VIOLATIONS: Final = 100
 _METHODS: Final = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _JSON: Final = "application/json"
@@ -190,10 +185,15 @@ class Contract:
         return None
 
 
-@functools.cache
-def contract() -> Contract:
-    """The process-wide contract of ``emulator.control.openapi.document()``."""
-    return Contract(document())
+_CONTRACTS: dict[int, tuple[Mapping[str, Any], Contract]] = {}
+
+
+def contract_for(doc: Mapping[str, Any]) -> Contract:
+    """The contract of ``doc``, made once per document (its validators compile lazily)."""
+    found = _CONTRACTS.get(id(doc))
+    if found is None or found[0] is not doc:
+        found = _CONTRACTS[id(doc)] = (doc, Contract(doc))
+    return found[1]
 
 
 def require_validator() -> None:
@@ -214,10 +214,10 @@ def env_enabled(environ: Mapping[str, str]) -> bool:
 class ContractMiddleware:
     """Checks each documented response as it leaves; logs and records violations."""
 
-    def __init__(self, app: ASGIApp, record: Record, checker: Contract | None = None) -> None:
+    def __init__(self, app: ASGIApp, record: Record, checker: Contract) -> None:
         self.app = app
         self.record = record
-        self.checker = checker or contract()
+        self.checker = checker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -269,17 +269,10 @@ class ContractMiddleware:
         )
 
 
-def record_of(rt: Runtime) -> Record:
-    found = rt.extras.get(EXTRAS_KEY)
-    if not isinstance(found, Record):
-        found = rt.extras[EXTRAS_KEY] = Record()
-    return found
+def routes(record: Record) -> list[BaseRoute]:
+    """``GET /contract``: what response validation has checked and found."""
 
+    async def get_contract(request: Request) -> Response:
+        return JSONResponse(record.to_json())
 
-async def get_contract(request: Request) -> Response:
-    from emulator.core.runtime import runtime
-
-    return JSONResponse(record_of(runtime(request)).to_json())
-
-
-routes: list[BaseRoute] = [Route("/contract", get_contract, methods=["GET"])]
+    return [Route("/contract", get_contract, methods=["GET"])]

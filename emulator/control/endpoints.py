@@ -82,7 +82,6 @@ async def list_scenarios(request: Request) -> Response:
     found: list[dict[str, Any]] = []
     for vendor in rt.vendors:
         found.extend({"api": vendor.name, **s} for s in vendor.scenarios())
-    found.extend(rt.extras.get("scenarios", []))
     found.extend(_CONTROL_SCENARIOS)
     return JSONResponse({"scenarios": found})
 
@@ -226,9 +225,7 @@ async def list_tenants(request: Request) -> Response:
     """The configured keys and plans, or, without a config file, what any key gets."""
     tenants = runtime(request).tenants
     if tenants.open:
-        # Tenants exposes no accessor for the plan an unlisted key gets in open mode.
-        plan = tenants._default_plan.to_json()
-        return JSONResponse({"open": True, "default_plan": plan})
+        return JSONResponse({"open": True, "defaults": tenants.defaults()})
     return JSONResponse({"open": False, "tenants": [t.to_json() for t in tenants.listed()]})
 
 

@@ -1,20 +1,17 @@
 """The OpenAPI 3.1 document of everything the emulator serves: ``GET /_emulator/openapi.json``.
 
-This package owns the contract: every Asleep and Kintsugi endpoint the emulator
-serves and the emulator's own control API, written by hand from the vendors'
-documented shapes (``asleep``, ``kintsugi``) and the control API's docs (``control``).
-It is not generated from the emulator's code, because it is what that code is
-checked against: by ``emulator.control.contract`` (response self-validation) and by the
-schemathesis run in tests/test_openapi.py.
-
-``document()`` assembles it once per process; ``document_bytes()`` is the cached
-response body.
+Each vendor hands in its part (``Vendor.api_part``: ``asleep.openapi``,
+``kintsugi.openapi``), the control API adds its own (``control.spec``); this module
+assembles them. The document is what the code is checked against: by
+``emulator.control.contract`` (response self-validation) and by the schemathesis run
+in tests/test_openapi.py. ``for_vendors`` builds it once per app.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -22,12 +19,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.asleep import openapi as asleep
-from emulator.control import spec as control
-from emulator.core.openapi import API_KEY_SCHEME
-from emulator.kintsugi import openapi as kintsugi
+from emulator.control import spec
+from emulator.core.openapi import API_KEY_SCHEME, ApiPart
+from emulator.core.runtime import Vendor
 
-__all__ = ["document", "document_bytes", "routes"]
+__all__ = ["document", "for_vendors", "routes", "to_bytes"]
 
 _DESCRIPTION = """\
 A local emulator of the Asleep sleep-tracking API and the Kintsugi Voice API, plus its
@@ -42,20 +38,23 @@ documents nothing. Asleep errors are `{"detail": ...}`, Kintsugi v1 errors
 
 
 @functools.cache
-def document() -> dict[str, Any]:
-    """The whole document (built once; treat it as read-only)."""
+def document(vendor_parts: tuple[ApiPart, ...]) -> dict[str, Any]:
+    """The whole document of the vendors' parts and the control API's own.
+
+    Built once per set of parts (they are pure): treat it as read-only.
+    """
+    parts = [*vendor_parts, spec.part()]
     schemas: dict[str, Any] = {}
-    for part in (asleep.components(), kintsugi.components(), control.components()):
-        overlap = set(schemas) & set(part)
-        if overlap:
-            raise ValueError(f"schema names defined twice: {sorted(overlap)}")
-        schemas.update(part)
     paths: dict[str, Any] = {}
-    for part in (asleep.paths(), kintsugi.paths(), control.paths()):
-        overlap = set(paths) & set(part)
-        if overlap:
-            raise ValueError(f"paths defined twice: {sorted(overlap)}")
-        paths.update(part)
+    for part in parts:
+        for name, found, new in (
+            ("schema", schemas, part.components()),
+            ("path", paths, part.paths()),
+        ):
+            overlap = set(found) & set(new)
+            if overlap:
+                raise ValueError(f"{name} names defined twice: {sorted(overlap)}")
+            found.update(new)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -64,11 +63,7 @@ def document() -> dict[str, Any]:
             "description": _DESCRIPTION,
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "tags": [
-            {"name": asleep.TAG, "description": "Asleep Session API (/ai/v1) and Data API"},
-            {"name": kintsugi.TAG, "description": "Kintsugi Voice API v1 and v2"},
-            {"name": control.TAG, "description": "The emulator's own API (/_emulator)"},
-        ],
+        "tags": [{"name": part.tag, "description": part.description} for part in parts],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -84,13 +79,20 @@ def document() -> dict[str, Any]:
     }
 
 
-@functools.cache
-def document_bytes() -> bytes:
-    return json.dumps(document(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def for_vendors(vendors: Sequence[Vendor]) -> dict[str, Any]:
+    """The document of an app serving ``vendors``."""
+    return document(tuple(part for v in vendors if (part := v.api_part()) is not None))
 
 
-async def openapi_json(request: Request) -> Response:
-    return Response(document_bytes(), media_type="application/json")
+def to_bytes(doc: Mapping[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-routes: list[BaseRoute] = [Route("/openapi.json", openapi_json, methods=["GET"])]
+def routes(doc: Mapping[str, Any]) -> list[BaseRoute]:
+    """``GET /openapi.json``: the document, serialised once."""
+    body = to_bytes(doc)
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return [Route("/openapi.json", openapi_json, methods=["GET"])]

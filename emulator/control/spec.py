@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     NO_SECURITY,
+    ApiPart,
     Schema,
     array,
     boolean,
@@ -372,7 +373,18 @@ def paths() -> dict[str, dict[str, Any]]:
                     "Open mode (no config file), or the configured keys",
                     {
                         "oneOf": [
-                            obj({"open": {"const": True}, "default_plan": ref("ControlPlan")}),
+                            obj(
+                                {
+                                    "open": {"const": True},
+                                    "defaults": {
+                                        "type": "object",
+                                        "description": (
+                                            "What any key gets: every vendor's access fields, "
+                                            "as in ControlTenant without api_key"
+                                        ),
+                                    },
+                                }
+                            ),
                             obj(
                                 {
                                     "open": {"const": False},
@@ -1007,3 +1019,8 @@ def _demo_summary() -> Schema:
             "seconds": number(minimum=0),
         }
     )
+
+
+def part() -> ApiPart:
+    """This API's part of the OpenAPI document."""
+    return ApiPart(TAG, "The emulator's own API (/_emulator)", paths, components)

@@ -11,7 +11,8 @@ shape comes from (a seed page, a research-note section, an SDK, or ``INFERRED``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 Schema = dict[str, Any]
@@ -24,6 +25,16 @@ NO_SECURITY: Final[list[dict[str, list[str]]]] = []
 # Data API timestamps: "YYYY-MM-DDThh:mm:ss+-hh:mm" in the request zone, never "Z"
 # (seed 001 §2.1.2 field types; asleep-api.md §1.5).
 OFFSET_TIME_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiPart:
+    """One API's share of the document: its tag, paths and component schemas."""
+
+    tag: str
+    description: str
+    paths: Callable[[], dict[str, dict[str, Any]]]
+    components: Callable[[], dict[str, Schema]]
 
 
 def ref(name: str) -> Schema:

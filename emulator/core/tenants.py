@@ -1,83 +1,79 @@
-"""API keys, what each may use, and its Asleep plan.
+"""API keys and what each may use.
 
-Without a config file every non-empty key is accepted with the full plan (the
-common CI case). With one (``--config``, TOML or JSON), only the listed keys exist:
-
-    [keys."team-a"]
-    kintsugi = true                  # false -> 403 unauthorized_account
-    asleep = true                    # false -> 403 with asleep_denied as the detail
-    asleep_denied = "Plan is expired"   # or "Rate limit exceeded", "Quota exceeded"
-
-    [keys."team-a".asleep_plan]
-    four_stage = true                # false: the 2-stage "Basic" plan (0 wake, 1 sleep)
-    breathing = true                 # false: NO_BREATHING_STABILITY, breath fields null
-    realtime = true                  # false: NO_REALTIME_POLLING on OPEN sessions
-    webhook_version = "V3"           # V1 | V2 | V3
-    cadence_minutes = 5              # 5 | 20 | 40 between INFERENCE_COMPLETE events
+Without a config file every non-empty key is accepted with every vendor's default
+access (the common CI case). With one (``--config``, TOML or JSON), only the listed
+keys exist, each an entry of ``[keys."<api key>"]`` whose fields belong to the
+vendors: each vendor hands the app an ``AccessSection`` that reads its own fields
+(strictly: a string where a boolean belongs is an error, not a truthy value) into
+an access object, which vendor code gets back with ``tenant.access(ItsClass)``.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Protocol, TypeVar
 
-WebhookVersion = Literal["V1", "V2", "V3"]
-ASLEEP_DENIALS = ("Plan is expired", "Rate limit exceeded", "Quota exceeded")
-
-
-@dataclass(frozen=True, slots=True)
-class AsleepPlan:
-    """The contract terms that shape Asleep results (asleep-api.md §2.3, §3.7.1)."""
-
-    four_stage: bool = True
-    breathing: bool = True
-    realtime: bool = True
-    webhook_version: WebhookVersion = "V3"
-    cadence_minutes: int = 5
-
-    def __post_init__(self) -> None:
-        if self.webhook_version not in ("V1", "V2", "V3"):
-            raise ValueError("webhook_version must be V1, V2 or V3")
-        if self.cadence_minutes not in (5, 20, 40):
-            raise ValueError("cadence_minutes must be 5, 20 or 40")
-
-    def to_json(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+A = TypeVar("A")
+A_co = TypeVar("A_co", covariant=True)
 
 
-@dataclass(frozen=True, slots=True)
+class Access(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class AccessSection(Protocol[A_co]):
+    """One vendor's part of a tenant entry."""
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The entry fields this section reads."""
+        ...
+
+    def default(self) -> A_co:
+        """What a key gets without a config file."""
+        ...
+
+    def parse(self, api_key: str, entry: Mapping[str, Any]) -> A_co:
+        """The access ``entry`` grants; ValueError naming the field when it is wrong."""
+        ...
+
+
 class Tenant:
-    """One API key and its entitlements."""
+    """One API key and what each vendor grants it."""
 
-    api_key: str
-    kintsugi: bool = True
-    asleep: bool = True
-    asleep_denied: str = "Plan is expired"
-    asleep_plan: AsleepPlan = field(default_factory=AsleepPlan)
+    __slots__ = ("_access", "api_key")
+
+    def __init__(self, api_key: str, access: Sequence[object]) -> None:
+        self.api_key = api_key
+        self._access = tuple(access)
+
+    def access(self, kind: type[A]) -> A:
+        """The access object of class ``kind`` (a vendor asking what this key may do)."""
+        for found in self._access:
+            if isinstance(found, kind):
+                return found
+        raise LookupError(f"no {kind.__name__} for this tenant")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "api_key": self.api_key,
-            "kintsugi": self.kintsugi,
-            "asleep": self.asleep,
-            "asleep_denied": self.asleep_denied,
-            "asleep_plan": self.asleep_plan.to_json(),
-        }
+        out: dict[str, Any] = {"api_key": self.api_key}
+        for found in self._access:
+            out.update(found.to_json())  # type: ignore[attr-defined]
+        return out
 
 
 class Tenants:
     """Looks keys up. ``open`` registries accept any non-empty key."""
 
     def __init__(
-        self, keys: dict[str, Tenant] | None = None, *, default_plan: AsleepPlan | None = None
-    ):
+        self, sections: Sequence[AccessSection[object]], keys: dict[str, Tenant] | None = None
+    ) -> None:
         self.open = keys is None
         self._keys = keys or {}
-        self._default_plan = default_plan or AsleepPlan()
-        self._cache: dict[str, Tenant] = {}
+        self._sections = tuple(sections)
+        self._defaults = tuple(section.default() for section in sections)
 
     def lookup(self, api_key: str | None) -> Tenant | None:
         """The tenant for a key, or None when the key is missing or unknown (a 401)."""
@@ -85,51 +81,43 @@ class Tenants:
             return None
         if not self.open:
             return self._keys.get(api_key)
-        tenant = self._cache.get(api_key)
-        if tenant is None:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            tenant = self._cache[api_key] = Tenant(api_key, asleep_plan=self._default_plan)
-        return tenant
+        # Made per lookup, kept nowhere: a request with an unknown key leaves nothing.
+        return Tenant(api_key, self._defaults)
 
     def listed(self) -> list[Tenant]:
         return list(self._keys.values())
 
+    def defaults(self) -> dict[str, Any]:
+        """What any key gets in an open registry, as JSON (without an api_key)."""
+        out: dict[str, Any] = {}
+        for found in self._defaults:
+            out.update(found.to_json())  # type: ignore[attr-defined]
+        return out
+
     @classmethod
-    def from_file(cls, path: str | Path, *, default_plan: AsleepPlan | None = None) -> Tenants:
+    def from_file(cls, path: str | Path, sections: Sequence[AccessSection[object]]) -> Tenants:
         text = Path(path).read_text(encoding="utf-8")
         doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
-        return cls.from_document(doc, default_plan=default_plan)
+        return cls.from_document(doc, sections)
 
     @classmethod
-    def from_document(
-        cls, doc: dict[str, Any], *, default_plan: AsleepPlan | None = None
-    ) -> Tenants:
-        keys = doc.get("keys")
+    def from_document(cls, doc: Any, sections: Sequence[AccessSection[object]]) -> Tenants:
+        keys = doc.get("keys") if isinstance(doc, dict) else None
         if not isinstance(keys, dict) or not keys:
             raise ValueError("tenant config needs a non-empty [keys] table")
-        base = default_plan or AsleepPlan()
-        return cls({k: _tenant(k, v, base) for k, v in keys.items()}, default_plan=base)
+        return cls(sections, {k: _tenant(k, v, sections) for k, v in keys.items()})
 
 
-def _tenant(api_key: str, entry: Any, base: AsleepPlan) -> Tenant:
+def _tenant(api_key: str, entry: Any, sections: Sequence[AccessSection[object]]) -> Tenant:
+    if not api_key:
+        raise ValueError("keys: an API key must not be empty")
     if not isinstance(entry, dict):
         raise ValueError(f"keys.{api_key} must be a table")
-    unknown = set(entry) - {"kintsugi", "asleep", "asleep_denied", "asleep_plan"}
+    known = frozenset().union(*(section.keys for section in sections))
+    unknown = set(entry) - known
     if unknown:
-        raise ValueError(f"keys.{api_key}: unknown entries {', '.join(sorted(unknown))}")
-    denied = entry.get("asleep_denied", "Plan is expired")
-    if denied not in ASLEEP_DENIALS:
-        raise ValueError(f"keys.{api_key}.asleep_denied must be one of {', '.join(ASLEEP_DENIALS)}")
-    plan_entry = entry.get("asleep_plan", {})
-    known = {f.name for f in fields(AsleepPlan)}
-    if not isinstance(plan_entry, dict) or set(plan_entry) - known:
-        raise ValueError(f"keys.{api_key}.asleep_plan takes {', '.join(sorted(known))}")
-    plan = AsleepPlan(**{**base.to_json(), **plan_entry})
-    return Tenant(
-        api_key,
-        kintsugi=bool(entry.get("kintsugi", True)),
-        asleep=bool(entry.get("asleep", True)),
-        asleep_denied=denied,
-        asleep_plan=plan,
-    )
+        raise ValueError(
+            f"keys.{api_key}: unknown entries {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    return Tenant(api_key, [section.parse(api_key, entry) for section in sections])

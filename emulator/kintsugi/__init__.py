@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from emulator.core.runtime import Runtime
-from emulator.core.vendors import Vendor
-from emulator.kintsugi.errors import KintsugiShape
+from emulator.kintsugi import demo, openapi
 from emulator.kintsugi.routes import advancer, control_routes, routes, scenarios
+from emulator.kintsugi.settings import KintsugiSettings
+from emulator.kintsugi.vendor import KintsugiVendor
 
 
 def install(rt: Runtime) -> None:
@@ -13,15 +14,13 @@ def install(rt: Runtime) -> None:
     rt.advancers["kintsugi"] = advancer(rt)
 
 
-def vendor() -> Vendor:
-    return Vendor(
-        name="kintsugi",
-        title="Kintsugi Voice",
-        prefixes=("/v1/", "/v2/"),
+def vendor(settings: KintsugiSettings | None = None) -> KintsugiVendor:
+    return KintsugiVendor(
+        settings or KintsugiSettings(),
         routes=routes,
-        errors=KintsugiShape(),
-        max_body_bytes=lambda s: s.kintsugi.max_body_bytes,
         control_routes=control_routes,
-        scenarios=scenarios,
         install=install,
+        scenarios=scenarios,
+        api_part=openapi.part,
+        demo=demo.load,
     )

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     API_KEY_SECURITY,
+    ApiPart,
     Schema,
     array,
     binary_file,
@@ -480,3 +481,8 @@ def paths() -> dict[str, dict[str, Any]]:
             )
         }
     return out
+
+
+def part() -> ApiPart:
+    """This API's part of the OpenAPI document."""
+    return ApiPart(TAG, "Kintsugi Voice API v1 and v2", paths, components)

@@ -43,7 +43,8 @@ from emulator.kintsugi.schemas import (
     render_v1_result,
 )
 from emulator.kintsugi.scores import MODELS, Model
-from emulator.settings import KintsugiSettings
+from emulator.kintsugi.settings import KintsugiAccess, KintsugiSettings
+from emulator.kintsugi.vendor import kintsugi_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 # java-gen javadoc for allowed_sample_rate: "Supports 16000 to 44100 (Hz)" (§4.2).
@@ -58,7 +59,7 @@ def _authorised(request: Request, version: int) -> tuple[Runtime, KintsugiState]
     tenant = rt.tenants.lookup(header(request.scope, b"x-api-key"))
     if tenant is None:
         raise InvalidApiKey(version=version)
-    if not tenant.kintsugi:
+    if not tenant.access(KintsugiAccess).enabled:
         raise UnauthorizedAccount(version=version)
     return rt, state_of(rt.store.namespace(tenant.api_key))
 
@@ -121,7 +122,7 @@ def _session_id(doc: dict[str, Any]) -> str | None:
 
 async def initiate_v1(request: Request) -> Response:
     rt, state = _authorised(request, 1)
-    fields, _ = await _read_form(request, rt.settings.kintsugi.max_body_bytes)
+    fields, _ = await _read_form(request, kintsugi_of(rt).settings.max_body_bytes)
     req = parse_initiate_v1(fields)
     session = state.initiate(
         seed=rt.store.seed,
@@ -156,7 +157,7 @@ async def initiate_v2(request: Request) -> Response:
 def _predict_v1(model: Model) -> Endpoint:
     async def predict_v1(request: Request) -> Response:
         rt, state = _authorised(request, 1)
-        s = rt.settings.kintsugi
+        s = kintsugi_of(rt).settings
         fields, audio = await _read_form(request, s.max_body_bytes)
         session = state.open_for_prediction(
             fields.get("session_id"), version=1, no_consent=s.no_consent_error
@@ -186,7 +187,7 @@ def _predict_v1(model: Model) -> Endpoint:
 def _predict_v2(model: Model) -> Endpoint:
     async def predict_v2(request: Request) -> Response:
         rt, state = _authorised(request, 2)
-        s = rt.settings.kintsugi
+        s = kintsugi_of(rt).settings
         fields, audio = await _read_form(request, s.max_body_bytes)
         session = state.open_for_prediction(
             fields.get("session_id"), version=2, no_consent=s.no_consent_error
@@ -222,7 +223,7 @@ def _predict_v2(model: Model) -> Endpoint:
 
 async def prediction_by_session(request: Request) -> Response:
     rt, state = _authorised(request, 2)
-    s = rt.settings.kintsugi
+    s = kintsugi_of(rt).settings
     session = state.predicted(
         request.path_params["session_id"], version=2, no_consent=s.no_consent_error
     )
@@ -254,7 +255,7 @@ def _feedback(kind: str, *, version: int, form: bool) -> Endpoint:
 
     async def feedback(request: Request) -> Response:
         rt, state = _authorised(request, version)
-        s = rt.settings.kintsugi
+        s = kintsugi_of(rt).settings
         doc: dict[str, Any]
         if form:
             doc = dict((await _read_form(request, s.max_body_bytes))[0])

@@ -128,8 +128,8 @@ def test_cached_get_in_process_timing() -> None:
     from starlette.testclient import TestClient
 
     from emulator.app import create_app
-    from emulator.asleep import analysis, schemas
-    from emulator.asleep.models import Rules, state_of
+    from emulator.asleep import analysis, schemas, wiring
+    from emulator.asleep.models import state_of
     from tests.asleep.conftest import Api
 
     app = create_app(settings_for())
@@ -141,7 +141,7 @@ def test_cached_get_in_process_timing() -> None:
         state = state_of(rt.store.namespace(KEY))
         tenant = rt.tenants.lookup(KEY)
         assert tenant is not None
-        rules = Rules(rt.store.seed, KEY, tenant.asleep_plan, rt.settings.asleep)
+        rules = wiring.rules_for(rt, tenant)
         session = state.sessions.get(session_id)
         assert session is not None
         for seq in range(EPOCHS):

@@ -13,8 +13,8 @@ import pytest
 
 from emulator.asleep import analysis
 from emulator.asleep.models import AsleepState, Rules
+from emulator.asleep.settings import AsleepPlan
 from emulator.core.store import Store
-from emulator.core.tenants import AsleepPlan
 from emulator.settings import AsleepSettings
 
 T0 = 1_736_900_000

@@ -23,8 +23,8 @@ from emulator.asleep import analysis, errors, schemas
 from emulator.asleep.models import AsleepState, InferenceComplete, Rules, analysed_epochs
 from emulator.asleep.night import wake_tail_epochs
 from emulator.asleep.profiles import Profile
+from emulator.asleep.settings import AsleepPlan
 from emulator.core.store import Store
-from emulator.core.tenants import AsleepPlan
 from emulator.settings import AsleepSettings
 
 START = int(datetime(2025, 1, 14, 22, 0, tzinfo=UTC).timestamp())

@@ -32,7 +32,7 @@ def test_advancer_completes_closed_sessions(make_api: Any) -> None:
 def test_tick_applies_virtual_time_and_publishes(make_api: Any) -> None:
     api = make_api(progression="seconds", progression_seconds=30.0)
     seen: list[Any] = []
-    api.runtime.extras.setdefault(wiring.EVENT_HOOKS, []).append(lambda k, e: seen.append(e))
+    api.runtime.events.subscribe(object, lambda k, e: seen.append(e))
     user = api.user()
     closed = api.night(user, range(45))
     open_ = api.session(user)  # created at T

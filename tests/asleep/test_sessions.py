@@ -311,9 +311,7 @@ def test_callback_url_is_kept_from_create_upload_and_close(
 def test_events_reach_registered_hooks(api: Api, refusing: RefusingPort) -> None:
     a = refusing.url("/a")
     seen: list[tuple[str, Any]] = []
-    api.runtime.extras.setdefault("asleep.event_hooks", []).append(
-        lambda tenant, event: seen.append((tenant, event))
-    )
+    api.runtime.events.subscribe(object, lambda tenant, event: seen.append((tenant, event)))
     user = api.user()
     session = api.session(user, callback_url=a)
     api.uploads(user, session, [*range(45), *range(46, 60)])  # 45 lost: analysis goes on
@@ -333,7 +331,7 @@ def test_events_reach_registered_hooks(api: Api, refusing: RefusingPort) -> None
 
 def test_cap_termination_event_is_published_despite_the_403(api: Api) -> None:
     seen: list[Any] = []
-    api.runtime.extras.setdefault("asleep.event_hooks", []).append(lambda t, e: seen.append(e))
+    api.runtime.events.subscribe(object, lambda t, e: seen.append(e))
     user = api.user()
     session = api.session(user)
     assert api.upload(user, session, 2880).status_code == 403

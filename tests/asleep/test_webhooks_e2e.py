@@ -44,7 +44,8 @@ from emulator.core.outbox import backoff_delay
 from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
 from tests.asleep.conftest import MEL, settings_for
-from tests.test_outbox import Received, Receiver, refusing_url
+from tests.support.network import RefusingPort
+from tests.test_outbox import Received, Receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -444,11 +445,11 @@ def test_500_then_200_is_retried_and_the_session_keeps_its_order(server: Emulato
 
 
 def test_a_refusing_receiver_is_retried_on_the_schedule_then_given_up(
-    server: EmulatorServer,
+    server: EmulatorServer, refusing: RefusingPort
 ) -> None:
     key = "hooks-refused"
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
-        headers, sid = _night_start(http, key, refusing_url())
+        headers, sid = _night_start(http, key, refusing.url("/hook"))
         latencies = [
             _timed(http, "GET", f"/data/v3/sessions/{sid}", headers=headers)[1] for _ in range(5)
         ]
@@ -516,7 +517,7 @@ def test_shutdown_reports_what_it_could_not_deliver() -> None:
         server = EmulatorServer(settings)
         with server, httpx.Client(base_url=server.base_url, timeout=30) as http:
             _night_start(http, "hooks-shutdown", receiver.url)
-        outbox = server.runtime.extras["outbox"]
+        outbox = server.runtime.outbox
         (delivery,) = outbox.deliveries(api_key="hooks-shutdown")
     assert delivery.status == "abandoned"
     assert delivery.note == "the emulator shut down before the delivery finished"

@@ -114,7 +114,7 @@ class Guard:
             guard.check_address(sock, rest[-1], "socket.sendto to")
             return original(sock, data, *rest)
 
-        socket.socket.sendto = sendto  # type: ignore[method-assign]
+        setattr(socket.socket, "sendto", sendto)  # noqa: B010 - replacing an overloaded method
 
 
 def _is_loopback(text: str) -> bool:

@@ -35,282 +35,31 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, get_args
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final
 
-from emulator import __version__
-from emulator.core import lazy
-from emulator.core.randomness import derive, token
-from emulator.settings import WebhookSettings
+from emulator.core.outbox.http import HttpSender
+from emulator.core.outbox.records import (
+    STATUSES,
+    Attempt,
+    Delivery,
+    DeliveryLog,
+    FailureSwitch,
+    Status,
+)
+from emulator.core.outbox.schedule import WebhookSettings, backoff_delay
+from emulator.core.randomness import token
 
 if TYPE_CHECKING:
     import httpx
-else:
-    # httpx costs ~90 ms to import; only the first delivery needs it.
-    httpx = lazy.module("httpx")
 
-if TYPE_CHECKING:
     from emulator.core.clock import Clock
-    from emulator.core.runtime import Runtime
 
 log = logging.getLogger("emulator.core.outbox")
 
-Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
-STATUSES: Final[tuple[Status, ...]] = get_args(Status)
-FINAL: Final[frozenset[Status]] = frozenset({"delivered", "failed", "abandoned"})
-FailMode = Literal["drop", "duplicate", "fail_after_send"]
-FAIL_MODES: Final[tuple[FailMode, ...]] = get_args(FailMode)
-ErrorKind = Literal["connect", "timeout", "http_status", "transport", "invalid_url", "injected"]
-
-USER_AGENT: Final = f"vendor-emulator/{__version__} (webhook)"
-RESPONSE_EXCERPT_BYTES: Final = 512
 _FLUSH_POLL_SECONDS: Final = 0.005
-_MAX_EXPONENT: Final = 62  # 2**62 * any sane base is far past every cap; avoids float overflow
-
-RenderTime = Callable[[float], str]
-
-
-def iso_time(ts: float) -> str:
-    """A virtual-clock timestamp as ISO 8601 UTC (as the request journal renders it)."""
-    return datetime.fromtimestamp(ts, UTC).isoformat()
-
-
-# --------------------------------------------------------------------------- schedule
-
-
-def backoff_delay(settings: WebhookSettings, seed: int, delivery_id: str, attempt: int) -> float:
-    """Seconds to wait after failed attempt ``attempt`` (1-based) before the next one.
-
-    ``min(base * 2**(attempt-1), max) * (1 + jitter_ratio * u)`` with ``u`` in [0, 1)
-    derived from (seed, delivery id, attempt): jitter keeps many failing sessions
-    from retrying in lock-step, the seed keeps the schedule reproducible.
-    """
-    if attempt < 1:
-        raise ValueError("attempts are numbered from 1")
-    step = settings.backoff_base_seconds * 2.0 ** min(attempt - 1, _MAX_EXPONENT)
-    capped = min(step, settings.backoff_max_seconds)
-    u = derive(seed, "outbox", "jitter", delivery_id, attempt) / 2.0**64
-    return capped * (1.0 + settings.jitter_ratio * u)
-
-
-def retry_schedule(settings: WebhookSettings, seed: int, delivery_id: str) -> list[float]:
-    """The waits before attempts 2 .. ``max_attempts`` of one delivery."""
-    return [backoff_delay(settings, seed, delivery_id, n) for n in range(1, settings.max_attempts)]
-
-
-def _validate(settings: WebhookSettings) -> None:
-    if settings.timeout_seconds <= 0:
-        raise ValueError("webhooks.timeout_seconds must be positive")
-    if settings.max_attempts < 1:
-        raise ValueError("webhooks.max_attempts must be at least 1")
-    if settings.backoff_base_seconds < 0 or settings.backoff_max_seconds < 0:
-        raise ValueError("webhooks backoff must not be negative")
-    if settings.jitter_ratio < 0:
-        raise ValueError("webhooks.jitter_ratio must not be negative")
-    if settings.concurrency < 1:
-        raise ValueError("webhooks.concurrency must be at least 1")
-    if settings.log_size < 1:
-        raise ValueError("webhooks.log_size must be at least 1")
-    if settings.shutdown_grace_seconds < 0:
-        raise ValueError("webhooks.shutdown_grace_seconds must not be negative")
-
-
-# --------------------------------------------------------------------------- values
-
-
-@dataclass(slots=True)
-class Attempt:
-    """One HTTP call (or one the failure switch pretended to make)."""
-
-    number: int
-    time: float  # virtual clock, when the attempt started
-    latency_ms: float  # real (monotonic) time from start to outcome
-    outcome: Literal["delivered", "failed"]
-    status: int | None = None  # HTTP status received, if any
-    error: str | None = None
-    error_kind: ErrorKind | None = None
-    injected: FailMode | None = None  # the failure-switch mode that shaped this attempt
-    duplicate: bool = False  # the second send of mode "duplicate"
-    retry_in_seconds: float | None = None  # the backoff scheduled after this attempt
-    response_excerpt: str | None = None
-
-    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
-        return {
-            "attempt": self.number,
-            "time": render_time(self.time),
-            "latency_ms": round(self.latency_ms, 3),
-            "outcome": self.outcome,
-            "status": self.status,
-            "error": self.error,
-            "error_kind": self.error_kind,
-            "injected": self.injected,
-            "duplicate": self.duplicate,
-            "retry_in_seconds": (
-                None if self.retry_in_seconds is None else round(self.retry_in_seconds, 6)
-            ),
-            "response_excerpt": self.response_excerpt,
-        }
-
-
-@dataclass(slots=True, eq=False)
-class Delivery:
-    """One callback to one URL, with its attempt history. The body is serialised once."""
-
-    id: str
-    api_key: str
-    session_id: str
-    user_id: str
-    event: str
-    url: str
-    headers: Mapping[str, str]
-    body: bytes
-    created_at: float  # virtual clock
-    redelivery_of: str | None = None
-    status: Status = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
-    next_attempt_at: float | None = None  # virtual clock, while waiting to retry
-    finished_at: float | None = None
-    note: str | None = None  # why it failed or was abandoned
-
-    @property
-    def ordering_key(self) -> tuple[str, str]:
-        """Deliveries with the same key go out one at a time, in enqueue order."""
-        return (self.api_key, self.session_id)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINAL
-
-    def json_body(self) -> Any:
-        """The body as JSON (or as text if it is not JSON)."""
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return self.body.decode("utf-8", "replace")
-
-    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "api_key": self.api_key,
-            "session_id": self.session_id,
-            "user_id": self.user_id,
-            "event": self.event,
-            "url": self.url,
-            "status": self.status,
-            "created_at": render_time(self.created_at),
-            "finished_at": None if self.finished_at is None else render_time(self.finished_at),
-            "next_attempt_at": (
-                None if self.next_attempt_at is None else render_time(self.next_attempt_at)
-            ),
-            "redelivery_of": self.redelivery_of,
-            "note": self.note,
-            "attempt_count": len([a for a in self.attempts if not a.duplicate]),
-            "attempts": [a.to_json(render_time) for a in self.attempts],
-            "headers": dict(self.headers),
-            "body": self.json_body(),
-        }
-
-
-@dataclass(slots=True)
-class FailureSwitch:
-    """Makes the emulator's own deliveries misbehave, to test a receiver's idempotency.
-
-    * ``drop``: the attempt is not sent and counts as failed (the receiver sees the
-      event late, after the retries, or never if the switch outlasts them);
-    * ``fail_after_send``: the attempt is sent, then treated as failed whatever the
-      receiver answered, so it is retried: the receiver gets the same body twice;
-    * ``duplicate``: a successful attempt is sent a second time at once.
-
-    ``remaining`` counts the attempts the switch still affects (None: until switched
-    off); ``api_key`` limits it to one tenant (None: every tenant without its own
-    switch), ``event`` to one event name.
-    """
-
-    mode: FailMode
-    remaining: int | None = None
-    api_key: str | None = None
-    event: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode not in FAIL_MODES:
-            raise ValueError(f"mode must be one of {', '.join(FAIL_MODES)}")
-        if self.remaining is not None and self.remaining < 1:
-            raise ValueError("remaining must be at least 1 (or null for no limit)")
-
-    def matches(self, delivery: Delivery) -> bool:
-        return self.event is None or self.event == delivery.event
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "remaining": self.remaining,
-            "api_key": self.api_key,
-            "event": self.event,
-        }
-
-
-class DeliveryLog:
-    """Every delivery, oldest first, bounded: the oldest *finished* ones are evicted first;
-    a delivery still pending is never evicted (it would vanish without a trace)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[str, Delivery] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __contains__(self, delivery_id: object) -> bool:
-        return delivery_id in self._items
-
-    def add(self, delivery: Delivery) -> None:
-        self._items[delivery.id] = delivery
-        if len(self._items) > self.capacity:
-            excess = len(self._items) - self.capacity
-            for old in [d for d in self._items.values() if d.finished][:excess]:
-                del self._items[old.id]
-
-    def get(self, delivery_id: str) -> Delivery | None:
-        return self._items.get(delivery_id)
-
-    def values(self) -> list[Delivery]:
-        return list(self._items.values())
-
-    def query(
-        self,
-        *,
-        api_key: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        event: str | None = None,
-        status: str | None = None,
-        limit: int | None = None,
-    ) -> list[Delivery]:
-        found: Iterable[Delivery] = self._items.values()
-        if api_key is not None:
-            found = (d for d in found if d.api_key == api_key)
-        if session_id is not None:
-            found = (d for d in found if d.session_id == session_id)
-        if user_id is not None:
-            found = (d for d in found if d.user_id == user_id)
-        if event is not None:
-            found = (d for d in found if d.event == event)
-        if status is not None:
-            found = (d for d in found if d.status == status)
-        result = list(found)
-        return result[-limit:] if limit else result
-
-    def remove(self, predicate: Callable[[Delivery], bool]) -> int:
-        doomed = [key for key, d in self._items.items() if predicate(d)]
-        for key in doomed:
-            del self._items[key]
-        return len(doomed)
-
-
-# --------------------------------------------------------------------------- the outbox
 
 
 class Outbox:
@@ -331,7 +80,6 @@ class Outbox:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings or WebhookSettings()
-        _validate(self.settings)
         self._clock = clock
         self._seed = seed
         # Read at ``start``: tests may swap it in before the app starts.
@@ -342,8 +90,7 @@ class Outbox:
         self._counters: dict[str, int] = {}
         self._switches: dict[str | None, FailureSwitch] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: httpx.AsyncClient | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        self._sender: HttpSender | None = None
         self._stopped = False
         # Deliveries handed over from another thread but not yet in the log (see flush).
         self._in_transit = 0
@@ -369,7 +116,7 @@ class Outbox:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopped = False
-        self._semaphore = asyncio.Semaphore(self.settings.concurrency)
+        self._sender = HttpSender(self.settings, self.transport)
         for key, queue in self._queues.items():
             if queue and key not in self._workers:
                 self._spawn(key)
@@ -390,10 +137,9 @@ class Outbox:
         )
         self._queues.clear()
         self._workers.clear()
-        if self._client is not None:
-            await self._client.aclose()
-        self._client = None
-        self._semaphore = None
+        if self._sender is not None:
+            await self._sender.aclose()
+        self._sender = None
         self._loop = None
 
     def _abandon(self, deliveries: list[Delivery], why: str) -> None:
@@ -600,6 +346,11 @@ class Outbox:
             await asyncio.sleep(delay)
         self._finish(delivery, "failed", f"gave up after {max_attempts} attempts")
 
+    async def _send(self, delivery: Delivery, number: int, started_at: float) -> Attempt:
+        if self._sender is None:
+            raise RuntimeError("the outbox is not running")
+        return await self._sender.send(delivery, number, started_at)
+
     def _switch_for(self, delivery: Delivery) -> FailureSwitch | None:
         switch = self._switches.get(delivery.api_key) or self._switches.get(None)
         return switch if switch is not None and switch.matches(delivery) else None
@@ -645,68 +396,6 @@ class Outbox:
             again.duplicate = True
             delivery.attempts.append(again)
         return attempt
-
-    def _http(self) -> httpx.AsyncClient:
-        """The shared client, made on the first delivery: importing httpx and building
-        a client cost ~0.1 s, which would otherwise come out of every start-up."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                transport=self.transport,
-                timeout=httpx.Timeout(self.settings.timeout_seconds),
-                limits=httpx.Limits(
-                    max_connections=self.settings.concurrency,
-                    max_keepalive_connections=self.settings.concurrency,
-                ),
-                follow_redirects=False,
-                headers={"User-Agent": USER_AGENT},
-            )
-        return self._client
-
-    async def _send(self, delivery: Delivery, number: int, started_at: float) -> Attempt:
-        semaphore = self._semaphore
-        if semaphore is None:
-            raise RuntimeError("the outbox is not running")
-        client = self._http()
-        timeout = self.settings.timeout_seconds
-        async with semaphore:
-            t0 = time.perf_counter()
-            status: int | None = None
-            excerpt: str | None = None
-            error: str | None = None
-            kind: ErrorKind | None = None
-            try:
-                # httpx's timeout is per phase; this one bounds the whole call.
-                async with asyncio.timeout(timeout):
-                    request = client.build_request(
-                        "POST", delivery.url, content=delivery.body, headers=delivery.headers
-                    )
-                    response = await client.send(request, stream=True)
-                    try:
-                        status = response.status_code
-                        excerpt = await _excerpt(response)
-                    finally:
-                        await response.aclose()
-            except (TimeoutError, httpx.TimeoutException):
-                error, kind = f"no response within {timeout:g} s", "timeout"
-            except httpx.ConnectError as exc:
-                error, kind = f"connection failed: {_root_cause(exc)}", "connect"
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                error, kind = f"invalid callback URL: {exc}", "invalid_url"
-            except httpx.HTTPError as exc:
-                error, kind = f"{type(exc).__name__}: {exc}", "transport"
-            latency_ms = (time.perf_counter() - t0) * 1000
-        if error is None and status is not None and not 200 <= status < 300:
-            error, kind = f"receiver answered HTTP {status}", "http_status"
-        return Attempt(
-            number,
-            started_at,
-            latency_ms,
-            "delivered" if error is None else "failed",
-            status=status,
-            error=error,
-            error_kind=kind,
-            response_excerpt=excerpt,
-        )
 
     # ------------------------------------------------------------------ inspection
 
@@ -795,64 +484,3 @@ class Outbox:
         else:
             self._counters.pop(api_key, None)
             self._switches.pop(api_key, None)
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The most specific reason behind a connection error: httpx says "All connection
-    attempts failed"; the OSError under it says "[Errno 111] Connect call failed ..."."""
-    found: BaseException = exc
-    current: BaseException = exc
-    for _ in range(10):  # the chain is short; the bound only guards against cycles
-        below = current.__cause__ or current.__context__
-        if below is None:
-            break
-        current = below
-        if isinstance(current, OSError) and current.errno is not None:
-            found = current
-    return str(found) or type(found).__name__
-
-
-async def _excerpt(response: httpx.Response) -> str | None:
-    """The first bytes of the receiver's answer, for the log; never the whole body."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= RESPONSE_EXCERPT_BYTES:
-            break
-    if not chunks:
-        return None
-    return b"".join(chunks)[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace")
-
-
-SCENARIO: Final[dict[str, Any]] = {
-    "api": "asleep",
-    "name": "callback-failures",
-    "kind": "control",
-    "description": (
-        "Make the emulator's own webhook deliveries misbehave to test a receiver's "
-        "idempotency: drop (not sent, retried later), fail_after_send (sent, then "
-        "retried: the receiver sees duplicates) or duplicate (every success sent twice)."
-    ),
-    "example": (
-        "PUT /_emulator/callbacks/failures "
-        '{"mode": "fail_after_send", "remaining": 1, "api_key": "my-key"}'
-    ),
-}
-
-
-def install(rt: Runtime, *, transport: httpx.AsyncBaseTransport | None = None) -> Outbox:
-    """Create the app's outbox and wire it: service, ``extras["outbox"]``, reset hook,
-    and the failure-switch scenario in ``GET /_emulator/scenarios``."""
-    outbox = Outbox(
-        rt.settings.webhooks,
-        clock=rt.clock,
-        seed=lambda: rt.store.seed,
-        transport=transport,
-    )
-    rt.services.append(outbox)
-    rt.extras["outbox"] = outbox
-    rt.on_reset.append(outbox.reset)
-    rt.extras.setdefault("scenarios", []).append(SCENARIO)
-    return outbox

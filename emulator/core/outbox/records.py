@@ -1,0 +1,216 @@
+"""The outbox's values: a delivery, its attempts, the failure switch and the bounded log."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, get_args
+
+Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
+STATUSES: Final[tuple[Status, ...]] = get_args(Status)
+FINAL: Final[frozenset[Status]] = frozenset({"delivered", "failed", "abandoned"})
+FailMode = Literal["drop", "duplicate", "fail_after_send"]
+FAIL_MODES: Final[tuple[FailMode, ...]] = get_args(FailMode)
+ErrorKind = Literal["connect", "timeout", "http_status", "transport", "invalid_url", "injected"]
+
+RenderTime = Callable[[float], str]
+
+
+def iso_time(ts: float) -> str:
+    """A virtual-clock timestamp as ISO 8601 UTC (as the request journal renders it)."""
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One HTTP call (or one the failure switch pretended to make)."""
+
+    number: int
+    time: float  # virtual clock, when the attempt started
+    latency_ms: float  # real (monotonic) time from start to outcome
+    outcome: Literal["delivered", "failed"]
+    status: int | None = None  # HTTP status received, if any
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    injected: FailMode | None = None  # the failure-switch mode that shaped this attempt
+    duplicate: bool = False  # the second send of mode "duplicate"
+    retry_in_seconds: float | None = None  # the backoff scheduled after this attempt
+    response_excerpt: str | None = None
+
+    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
+        return {
+            "attempt": self.number,
+            "time": render_time(self.time),
+            "latency_ms": round(self.latency_ms, 3),
+            "outcome": self.outcome,
+            "status": self.status,
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "injected": self.injected,
+            "duplicate": self.duplicate,
+            "retry_in_seconds": (
+                None if self.retry_in_seconds is None else round(self.retry_in_seconds, 6)
+            ),
+            "response_excerpt": self.response_excerpt,
+        }
+
+
+@dataclass(slots=True, eq=False)
+class Delivery:
+    """One callback to one URL, with its attempt history. The body is serialised once."""
+
+    id: str
+    api_key: str
+    session_id: str
+    user_id: str
+    event: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    created_at: float  # virtual clock
+    redelivery_of: str | None = None
+    status: Status = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: float | None = None  # virtual clock, while waiting to retry
+    finished_at: float | None = None
+    note: str | None = None  # why it failed or was abandoned
+
+    @property
+    def ordering_key(self) -> tuple[str, str]:
+        """Deliveries with the same key go out one at a time, in enqueue order."""
+        return (self.api_key, self.session_id)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL
+
+    def json_body(self) -> Any:
+        """The body as JSON (or as text if it is not JSON)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return self.body.decode("utf-8", "replace")
+
+    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "api_key": self.api_key,
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "event": self.event,
+            "url": self.url,
+            "status": self.status,
+            "created_at": render_time(self.created_at),
+            "finished_at": None if self.finished_at is None else render_time(self.finished_at),
+            "next_attempt_at": (
+                None if self.next_attempt_at is None else render_time(self.next_attempt_at)
+            ),
+            "redelivery_of": self.redelivery_of,
+            "note": self.note,
+            "attempt_count": len([a for a in self.attempts if not a.duplicate]),
+            "attempts": [a.to_json(render_time) for a in self.attempts],
+            "headers": dict(self.headers),
+            "body": self.json_body(),
+        }
+
+
+@dataclass(slots=True)
+class FailureSwitch:
+    """Makes the emulator's own deliveries misbehave, to test a receiver's idempotency.
+
+    * ``drop``: the attempt is not sent and counts as failed (the receiver sees the
+      event late, after the retries, or never if the switch outlasts them);
+    * ``fail_after_send``: the attempt is sent, then treated as failed whatever the
+      receiver answered, so it is retried: the receiver gets the same body twice;
+    * ``duplicate``: a successful attempt is sent a second time at once.
+
+    ``remaining`` counts the attempts the switch still affects (None: until switched
+    off); ``api_key`` limits it to one tenant (None: every tenant without its own
+    switch), ``event`` to one event name.
+    """
+
+    mode: FailMode
+    remaining: int | None = None
+    api_key: str | None = None
+    event: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in FAIL_MODES:
+            raise ValueError(f"mode must be one of {', '.join(FAIL_MODES)}")
+        if self.remaining is not None and self.remaining < 1:
+            raise ValueError("remaining must be at least 1 (or null for no limit)")
+
+    def matches(self, delivery: Delivery) -> bool:
+        return self.event is None or self.event == delivery.event
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "remaining": self.remaining,
+            "api_key": self.api_key,
+            "event": self.event,
+        }
+
+
+class DeliveryLog:
+    """Every delivery, oldest first, bounded: the oldest *finished* ones are evicted first;
+    a delivery still pending is never evicted (it would vanish without a trace)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, Delivery] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, delivery_id: object) -> bool:
+        return delivery_id in self._items
+
+    def add(self, delivery: Delivery) -> None:
+        self._items[delivery.id] = delivery
+        if len(self._items) > self.capacity:
+            excess = len(self._items) - self.capacity
+            for old in [d for d in self._items.values() if d.finished][:excess]:
+                del self._items[old.id]
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        return self._items.get(delivery_id)
+
+    def values(self) -> list[Delivery]:
+        return list(self._items.values())
+
+    def query(
+        self,
+        *,
+        api_key: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        event: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[Delivery]:
+        found: Iterable[Delivery] = self._items.values()
+        if api_key is not None:
+            found = (d for d in found if d.api_key == api_key)
+        if session_id is not None:
+            found = (d for d in found if d.session_id == session_id)
+        if user_id is not None:
+            found = (d for d in found if d.user_id == user_id)
+        if event is not None:
+            found = (d for d in found if d.event == event)
+        if status is not None:
+            found = (d for d in found if d.status == status)
+        result = list(found)
+        return result[-limit:] if limit else result
+
+    def remove(self, predicate: Callable[[Delivery], bool]) -> int:
+        doomed = [key for key, d in self._items.items() if predicate(d)]
+        for key in doomed:
+            del self._items[key]
+        return len(doomed)
+
+
+# --------------------------------------------------------------------------- the outbox
