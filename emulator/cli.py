@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=2.0)
     health.set_defaults(run=_health)
 
-    sub.add_parser("bench", help="measure speed on this machine (README, Performance)")
+    sub.add_parser("bench", help="measure speed on this machine (docs/performance.md)")
 
     return parser
 

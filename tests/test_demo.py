@@ -165,7 +165,7 @@ def test_loading_is_quick() -> None:
     elapsed = time.perf_counter() - started
     nights = sum(u["sessions"] for u in summary["asleep"]["users"])
     assert nights == sum(s.nights for s in SLEEPERS) == 77
-    # Generous bound (CI machines vary); the measured figure is in docs-draft/openapi-demo.md.
+    # Generous bound (CI machines vary); the measured figure is in docs/demo-data.md.
     assert elapsed < 10, elapsed
 
 

@@ -1,6 +1,6 @@
 """Start-up hygiene: serving the first request must not wait for numpy, pysleep or httpx.
 
-This is what keeps the cold start within the published target (README, Performance)
+This is what keeps the cold start within the published target (docs/performance.md)
 without asserting on time, which flakes on shared machines.
 """
 

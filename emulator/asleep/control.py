@@ -12,7 +12,8 @@ Not part of Asleep's API: these let a test choose what a night looks like.
 * ``POST /_emulator/asleep/users/{user_id}/nights`` ``{"callback_url": ...}`` plays
   a whole synthetic night for the user -- a real session, every epoch uploaded,
   closed, COMPLETE -- and queues all its webhooks (issue 6), for backends that only
-  test the receiving side. Contract: ``night`` below and docs-draft/webhooks.md.
+  test the receiving side. Contract: ``night`` below and docs/webhooks.md (the
+  synthetic night).
 * Magic input: a session created with ``service = "emulator:<profile>"``.
 
 The tenant is named by the ``x-api-key`` header, as on the vendor API. Errors use

@@ -2,8 +2,8 @@
 
 Each case starts what it needs on loopback, runs several times and reports the median;
 ratios compare with a bare Starlette + uvicorn app run side by side in the same run
-(``emulator.bench.baseline``). Targets are the project's published goals (README,
-Performance).
+(``emulator.bench.baseline``). Targets are the project's published goals
+(docs/performance.md).
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ def hypnogram_body(epochs: int = NIGHT_EPOCHS, *, seed: int = 0) -> bytes:
 def injected_night(http: httpx.Client, user_id: str, hypnogram: bytes, *, start: datetime) -> str:
     """A completed night without its audio: create, inject the stages, close.
 
-    ``PUT /_emulator/asleep/sessions/{id}/hypnogram`` (docs-draft/asleep.md) makes the
+    ``PUT /_emulator/asleep/sessions/{id}/hypnogram`` (docs/asleep.md, Scenarios) makes the
     stage list the session's result and sets its end (30 s per epoch); the close then
     completes it as an uploaded night would be, through the same state machine.
     """

@@ -1,10 +1,10 @@
 """The emulator's own API under ``/_emulator`` in the OpenAPI document.
 
-Not a vendor API: the shapes are the emulator's, as docs-draft/control.md,
-docs-draft/webhooks.md, docs-draft/asleep.md and docs-draft/kintsugi.md describe
-them. Errors are ``{"error": code, "message": text}``. Parts of the answers that are
-open-ended on purpose (snapshot rows, a delivery's body, a scenario's example) are
-described as plain objects or any JSON.
+Not a vendor API: the shapes are the emulator's, as docs/control-api.md,
+docs/webhooks.md, docs/asleep.md and docs/kintsugi.md describe them. Errors are
+``{"error": code, "message": text}``. Parts of the answers that are open-ended on
+purpose (snapshot rows, a delivery's body, a scenario's example) are described as
+plain objects or any JSON.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from emulator.core.openapi import (
 )
 
 TAG: Final = "Emulator control"
-SOURCE: Final = "emulator (docs-draft/control.md)"
+SOURCE: Final = "emulator (docs/control-api.md)"
 PROGRESSION_MODES: Final = ("immediate", "polls", "seconds", "manual")
 DELIVERY_STATUSES: Final = ("pending", "delivering", "delivered", "failed", "abandoned")
 FAIL_MODES: Final = ("drop", "duplicate", "fail_after_send")
@@ -581,7 +581,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     query("status", enum(DELIVERY_STATUSES), "Only this status"),
                     query("limit", integer(minimum=0), "The newest N"),
                 ],
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
             "delete": _op(
                 "control_clear_callbacks",
@@ -590,7 +590,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 callbacks_disabled,
                 parameters=[_API_KEY_QUERY],
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
         "/_emulator/callbacks/failures": {
@@ -599,7 +599,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "The failure switches in force",
                 _ok("The switches", obj({"switches": array(ref("ControlFailureSwitch"))})),
                 callbacks_disabled,
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
             "put": _op(
                 "control_put_callback_failures",
@@ -627,7 +627,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         required=("mode",),
                     )
                 ),
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
             "delete": _op(
                 "control_delete_callback_failures",
@@ -636,7 +636,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 callbacks_disabled,
                 parameters=[_API_KEY_QUERY],
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
         },
         "/_emulator/callbacks/flush": {
@@ -660,7 +660,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
                     _API_KEY_QUERY,
                 ],
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             )
         },
         "/_emulator/callbacks/{delivery_id}": {
@@ -671,7 +671,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _ok("The delivery", ref("ControlDelivery")),
                 callbacks_disabled,
                 _err(404, "`not_found`"),
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
         "/_emulator/callbacks/{delivery_id}/redeliver": {
@@ -692,7 +692,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 ),
                 callbacks_disabled,
                 _err(404, "`not_found`"),
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
         "/_emulator/asleep/users/{user_id}/profile": {
@@ -704,7 +704,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
                 parameters=[_TENANT_HEADER],
-                source_text="emulator (docs-draft/asleep.md)",
+                source_text="emulator (docs/asleep.md, Scenarios)",
             ),
             "put": _op(
                 "control_asleep_put_profile",
@@ -715,7 +715,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(404, "`not_found`"),
                 parameters=[_TENANT_HEADER],
                 request_body=json_body(obj({"profile": nullable(enum(PROFILES))})),
-                source_text="emulator (docs-draft/asleep.md)",
+                source_text="emulator (docs/asleep.md, Scenarios)",
             ),
         },
         "/_emulator/asleep/users/{user_id}/nights": {
@@ -771,7 +771,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         required=("callback_url",),
                     )
                 ),
-                source_text="emulator (docs-draft/webhooks.md)",
+                source_text="emulator (docs/webhooks.md, the synthetic night)",
             ),
         },
         "/_emulator/asleep/sessions/{session_id}/hypnogram": {
@@ -808,7 +808,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         required=("sleep_stages",),
                     )
                 ),
-                source_text="emulator (docs-draft/asleep.md)",
+                source_text="emulator (docs/asleep.md, Scenarios)",
             ),
             "delete": _op(
                 "control_asleep_delete_hypnogram",
@@ -817,7 +817,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
                 parameters=[_TENANT_HEADER],
-                source_text="emulator (docs-draft/asleep.md)",
+                source_text="emulator (docs/asleep.md, Scenarios)",
             ),
         },
         "/_emulator/asleep/sessions/{session_id}/complete": {
@@ -837,7 +837,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
                 parameters=[_TENANT_HEADER],
-                source_text="emulator (docs-draft/asleep.md)",
+                source_text="emulator (docs/asleep.md, Scenarios)",
             ),
         },
         "/_emulator/kintsugi/sessions": {
@@ -871,7 +871,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 ),
                 _err(400, "`missing_api_key`"),
                 parameters=[kintsugi_key],
-                source_text="emulator (docs-draft/kintsugi.md)",
+                source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },
         "/_emulator/kintsugi/outcomes": {
@@ -884,7 +884,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 ),
                 _err(400, "`missing_api_key`"),
                 parameters=[kintsugi_key],
-                source_text="emulator (docs-draft/kintsugi.md)",
+                source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },
         **{
@@ -905,7 +905,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     ),
                     parameters=[kintsugi_key],
                     request_body=json_body(outcome),
-                    source_text="emulator (docs-draft/kintsugi.md)",
+                    source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
                 ),
                 "delete": _op(
                     f"control_kintsugi_delete_{scope}_outcome",
@@ -913,7 +913,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     _ok("Cleared", obj({"key": string(), "deleted": boolean()})),
                     _err(400, "`missing_api_key`"),
                     parameters=[kintsugi_key],
-                    source_text="emulator (docs-draft/kintsugi.md)",
+                    source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
                 ),
             }
             for plural, scope in (("users", "user"), ("sessions", "session"))
@@ -925,7 +925,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _ok("The finished session ids", obj({"advanced": array(string())})),
                 parameters=[header("x-api-key", string(), "Only this tenant (omit: every tenant)")],
                 request_body=json_body(obj({"session_id": string()}, required=()), required=False),
-                source_text="emulator (docs-draft/kintsugi.md)",
+                source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },
         "/_emulator/openapi.json": {
@@ -933,7 +933,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "control_openapi",
                 "This document",
                 _ok("The OpenAPI 3.1 document", _OPEN_OBJECT),
-                source_text="emulator (docs-draft/openapi-demo.md)",
+                source_text="emulator (docs/openapi.md)",
             )
         },
         "/_emulator/contract": {
@@ -951,7 +951,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         }
                     ),
                 ),
-                source_text="emulator (docs-draft/openapi-demo.md)",
+                source_text="emulator (docs/openapi.md, Response validation)",
             )
         },
         "/_emulator/demo": {
@@ -963,7 +963,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 parameters=[
                     query("api_key", string(minLength=1), "Load it for this key (default demo-key)")
                 ],
-                source_text="emulator (docs-draft/openapi-demo.md)",
+                source_text="emulator (docs/demo-data.md)",
             )
         },
     }

@@ -22,7 +22,7 @@ one rule's decisions never depend on another rule being on the list.
 
 Rules are configuration, not world state: snapshots and the state file do not hold
 them; ``POST /_emulator/reset`` (everything) clears them, ``reset?api_key=K`` clears the
-rules scoped to ``K`` (see docs-draft/control.md for why).
+rules scoped to ``K`` (docs/control-api.md, What reset resets, says why).
 """
 
 from __future__ import annotations

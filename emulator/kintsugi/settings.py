@@ -31,7 +31,7 @@ class KintsugiSettings:
     progression_polls: int = 1
     progression_seconds: float = 5.0
     # v1 predict success status: the seed's example response is 201 (its table also
-    # shows a 200 row); docs/decisions.md explains the choice.
+    # shows a 200 row); docs/decisions.md (Kintsugi Voice) explains the choice.
     v1_predict_status: int = 201
     # v2 audio that fails the guardrails: "record" = 202, then a `failed` record with
     # `predict_error`; "reject" = 422 {"message": code} at submit (research §4.2, §4.4).

@@ -1,7 +1,7 @@
 """``vendor-emulator bench`` runs every case end to end and writes well-formed figures.
 
 Quick settings (one run, one-second load runs, 20 nights): this checks the command,
-not the speed; the targets are judged by the benchmark itself (README, Performance),
+not the speed; the targets are judged by the benchmark itself (docs/performance.md),
 never asserted in tests, which would flake on shared machines.
 """
 

@@ -7,7 +7,7 @@ failure switch for idempotency testing, the bounded ``DeliveryLog`` behind
 ``GET /_emulator/callbacks`` (``emulator.control.callbacks``) and an orderly shutdown.
 
 Rules (the vendor documents none of them, asleep-api.md §4.6 "Retries, timeouts and
-the expected response code are not documented"; docs-draft/webhooks.md):
+the expected response code are not documented"; docs/webhooks.md, Delivery):
 
 * ``enqueue`` never blocks or awaits: the request that caused a callback answers
   at once, delivery happens on background tasks of the app's event loop;
