@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tools import missing
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("**/*.md")])
 
@@ -121,7 +123,7 @@ def test_no_code_cites_the_draft_pages() -> None:
 
 def test_mkdocs_builds_strictly(tmp_path: Path) -> None:
     if importlib.util.find_spec("mkdocs") is None:
-        pytest.skip("mkdocs is not installed (it comes with the test extras): docs build unchecked")
+        missing("mkdocs", "it comes with the test extras: pip install -e '.[test]'")
     config, site = str(ROOT / "mkdocs.yml"), str(tmp_path / "site")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", config, "-d", site],

@@ -100,7 +100,6 @@ def test_full_night_over_http() -> None:
             f"{recorded:.2f} s; first GET {first_ms:.1f} ms, cached GET {cached_ms:.2f} ms "
             f"({len(r.content)} bytes)"
         )
-        assert recorded < 30
 
         result = r.json()["result"]
         s = result["session"]

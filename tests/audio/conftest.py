@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.audio.speech import ESPEAK, MISSING, Speech, make_speech
+from tests.audio.speech import ESPEAK, Speech, make_speech
+from tests.support.tools import missing
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "audio"
 SPEECH_RATES = (8000, 11025, 16000, 22050, 44100, 48000, 96000)
@@ -27,7 +28,7 @@ def fixture_bytes(name: str) -> bytes:
 def speech() -> Speech:
     """About 40 s of spoken sentences with 0.3-0.8 s pauses, at 22.05 kHz."""
     if ESPEAK is None:
-        pytest.skip(MISSING)
+        missing("espeak-ng", "apt-get install espeak-ng")
     return make_speech(38.0, seed=1)
 
 
@@ -35,7 +36,7 @@ def speech() -> Speech:
 def paused_speech() -> Speech:
     """About 32 s of sentences separated by long (1.5-3.5 s) pauses."""
     if ESPEAK is None:
-        pytest.skip(MISSING)
+        missing("espeak-ng", "apt-get install espeak-ng")
     return make_speech(32.0, seed=2, pause=(1.5, 3.5))
 
 

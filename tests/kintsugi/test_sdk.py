@@ -16,7 +16,8 @@ from emulator.kintsugi.scores import ANXIETY_SEVERITY, DEPRESSION_SEVERITY
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
 from tests.kintsugi.conftest import KEY, UNENTITLED, settings
-from tests.kintsugi.wavs import SPEECH_MISSING, noise_wav, speech_wav
+from tests.kintsugi.wavs import noise_wav, speech_wav
+from tests.support.tools import missing
 
 pytestmark = pytest.mark.e2e
 
@@ -193,7 +194,8 @@ def test_failed_record_as_417_surfaces_predict_error() -> None:
 def speech() -> bytes:
     audio = speech_wav()
     if audio is None:
-        pytest.skip(SPEECH_MISSING)
+        missing("espeak-ng", "apt-get install espeak-ng")
+    assert audio is not None
     return audio
 
 
