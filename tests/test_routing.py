@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.routing import BaseRoute, Match, Route
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.core.routing import IndexedRouter, could_match, literal_prefix, path_key
+from emulator.core.routing import (
+    IndexedRouter,
+    could_match,
+    literal_prefix,
+    path_key,
+    route_path,
+)
 
 _ROUTER = create_app().router
 assert isinstance(_ROUTER, IndexedRouter)
@@ -100,3 +107,19 @@ def test_the_bucket_cache_is_bounded() -> None:
     for n in range(2000):
         router.bucket(f"/made-up-{n}/x")
     assert len(router._buckets) <= 512
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "expected"),
+    [
+        ("/data/v3/x", "", "/data/v3/x"),
+        ("/api/data/v3/x", "/api", "/data/v3/x"),
+        ("/api", "/api", ""),
+        ("/apiary/x", "/api", "/apiary/x"),  # not below the root: left alone
+        ("/other", "/api", "/other"),
+    ],
+)
+def test_route_path_strips_the_root_path_as_starlette_routes_do(
+    path: str, root: str, expected: str
+) -> None:
+    assert route_path({"type": "http", "path": path, "root_path": root}) == expected

@@ -19,12 +19,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 # Distinct keys kept; a client sending endless made-up paths must not grow memory.
 MAX_KEYS = 512
+
+
+def route_path(scope: Scope) -> str:
+    """The path routes match against: ``scope["path"]`` without the ``root_path`` an app
+    mounted below a prefix gets (what Starlette's routes do, in its private
+    ``_utils.get_route_path``; written here so no private module is imported)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    return path[len(root_path) :] if path[len(root_path)] == "/" else path
 
 
 def path_key(path: str) -> str:
@@ -84,4 +96,4 @@ class IndexedRouter(Router):
             await super().app(scope, receive, send)
             return
         scope.setdefault("router", self)
-        await self.bucket(path_key(get_route_path(scope))).app(scope, receive, send)
+        await self.bucket(path_key(route_path(scope))).app(scope, receive, send)
