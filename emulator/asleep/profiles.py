@@ -2,13 +2,16 @@
 
 This module owns the closed set of profiles a user can be given (through the
 control API or by default) and, for each, a frozen parameter set that
-``emulator.asleep.night`` turns into a hypnogram.  Nothing here is documented
-by Asleep: every number is an INFERRED, textbook-plausible choice (adult sleep
-architecture, AASM AHI bands for the breathing profiles), tuned so that the
-statistics of ``emulator.asleep.stats`` land where the profile name promises.
+``emulator.asleep.hypnogram`` (sleep stages) and ``emulator.asleep.airway``
+(breathing and snoring) turn into a night.  Nothing here is documented by
+Asleep: every number is INFERRED, tuned so that the nights reproduce the
+published figures of ``emulator.asleep.architecture`` (measured by
+tests/asleep/test_night_architecture.py) and so that the statistics of
+``emulator.asleep.stats`` land where the profile name promises (AASM AHI bands
+for the breathing profiles, checked by tests/asleep/test_stats.py).
 
-Units: every length is in 30-second epochs (asleep-api.md §2.2) and every rate
-is a per-epoch or per-block probability.
+Units: lengths in 30-second epochs (asleep-api.md §2.2) unless the name says
+minutes; rates are per-bout or per-epoch probabilities.
 """
 
 from __future__ import annotations
@@ -34,24 +37,41 @@ class Profile(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class StageProbabilities:
-    """Per-epoch probability of an event inside an active episode, by sleep stage.
+class Airway:
+    """Snoring and breathing stability, drawn together (``emulator.asleep.airway``).
 
-    Wake (and missing) epochs never carry snoring or unstable breathing, so there
-    is no wake entry.
+    Both come from one process: *airway episodes* (stretches of flow limitation,
+    e.g. a supine spell) alternate with open-airway gaps.  Inside an episode the
+    sleeper snores and has unstable breathing; an unstable epoch snores more
+    often than a stable one (the snore that ends an obstructive event).  The
+    probabilities below are for light sleep; ``emulator.asleep.airway`` scales
+    them by stage (snoring mostly in N2/N3, instability mostly in REM).
     """
 
-    light: float
-    deep: float
-    rem: float
+    episode_minutes: float
+    """Mean length of an airway episode."""
+    gap_minutes: float
+    """Mean open-airway time between episodes."""
+    unstable: float
+    """P(unstable breathing) of a light-sleep epoch inside an episode."""
+    snoring: float
+    """P(snoring) of a stable light-sleep epoch inside an episode."""
+    snoring_when_unstable: float
+    """P(snoring) of an unstable light-sleep epoch."""
+    background_snoring: float
+    """P(snoring) of a light-sleep epoch outside episodes."""
+    night_spread: float
+    """Relative half-width of the per-night severity factor (night-to-night variability)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ProfileParams:
-    """Frozen generator parameters of one profile (all lengths in epochs)."""
+    """Frozen generator parameters of one profile."""
 
     sleeps: bool
     """False only for ``never_slept``: the whole night is wake."""
+    age_range: tuple[float, float]
+    """The sleeper's age is drawn per night in this range (the user's is unknown)."""
 
     onset_min_epochs: int
     """Shortest sleep-onset latency."""
@@ -59,138 +79,165 @@ class ProfileParams:
     """Mean of the exponential part added to ``onset_min_epochs``."""
     onset_max_epochs: int
     """Onset latency is clipped here."""
+    false_start_prob: float
+    """Chance of a brief doze that falls back to wake before sleep takes hold."""
 
     sleep_need_epochs: int
-    """Mean time from sleep onset to the natural morning awakening."""
+    """Mean time from sleep onset to the natural morning awakening (age 35)."""
     sleep_need_jitter: float
     """Relative half-width of the uniform jitter on ``sleep_need_epochs``."""
 
-    cycle_epochs: int
-    """Mean NREM/REM cycle length (~90 min = 180 epochs)."""
-    cycle_jitter: float
-    """Relative half-width of the uniform jitter on each cycle's length."""
+    first_nrem_minutes: float
+    """Mean NREM period before the first REM episode (the REM latency)."""
+    nrem_minutes: float
+    """Mean of the later NREM periods."""
+    skip_first_rem_prob: float
+    """Chance that the first REM episode is skipped (REM latency of two periods)."""
 
     deep_weight: float
-    """Scales the deep (N3) share of each cycle; deep decays across the night."""
+    """Scales the N3 (deep) propensity; it decays across the night."""
     rem_weight: float
-    """Scales the REM share of each cycle; REM grows across the night."""
+    """Scales the REM episode lengths; they grow across the night."""
 
-    awakening_rate: float
-    """Per sleep-epoch probability that a brief awakening starts."""
-    awakening_mean_epochs: float
-    """Mean length of such an awakening."""
+    awakenings_per_hour: float
+    """Rate of awakenings out of light sleep (per hour of light sleep, mid-night)."""
+    wake_bout_minutes: float
+    """Mean length of an awakening (heavy-tailed)."""
+    wake_bout_max_minutes: float
+    """Awakenings are clipped here."""
     cycle_end_wake_prob: float
-    """Probability of a 1-4 epoch awakening right after a cycle's REM."""
+    """Chance of an awakening right after a REM episode."""
 
-    snoring_episode_rate: float
-    """Probability that a 10-minute block is a snoring episode."""
-    snoring: StageProbabilities
-    """Per-epoch snoring probability inside an episode (mostly light/deep)."""
-
-    breath_episode_rate: float
-    """Probability that a 1-minute block is an unstable-breathing episode."""
-    breath: StageProbabilities
-    """Per-epoch instability probability inside an episode (rarer in deep/REM)."""
+    airway: Airway
 
     wake_tail_min_epochs: int
     wake_tail_max_epochs: int
     """The final result ends with this many wake epochs (drawn per session)."""
 
 
+_QUIET_AIRWAY: Final = Airway(
+    episode_minutes=4.0,
+    gap_minutes=40.0,
+    unstable=0.08,
+    snoring=0.55,
+    snoring_when_unstable=0.7,
+    background_snoring=0.01,
+    night_spread=0.3,
+)
+
 _NORMAL: Final = ProfileParams(
     sleeps=True,
+    age_range=(25.0, 60.0),
     onset_min_epochs=12,
     onset_mean_extra_epochs=18.0,
     onset_max_epochs=90,
-    sleep_need_epochs=830,
+    false_start_prob=0.3,
+    sleep_need_epochs=900,
     sleep_need_jitter=0.08,
-    cycle_epochs=180,
-    cycle_jitter=0.12,
+    first_nrem_minutes=80.0,
+    nrem_minutes=72.0,
+    skip_first_rem_prob=0.1,
     deep_weight=1.0,
     rem_weight=1.0,
-    awakening_rate=0.006,
-    awakening_mean_epochs=3.0,
+    awakenings_per_hour=3.5,
+    wake_bout_minutes=1.5,
+    wake_bout_max_minutes=20.0,
     cycle_end_wake_prob=0.35,
-    snoring_episode_rate=0.06,
-    snoring=StageProbabilities(light=0.75, deep=0.85, rem=0.15),
-    breath_episode_rate=0.03,
-    breath=StageProbabilities(light=0.5, deep=0.25, rem=0.35),
+    airway=_QUIET_AIRWAY,
     wake_tail_min_epochs=4,
     wake_tail_max_epochs=12,
 )
 
 
-def _breathing(episode_rate: float, awakening_rate: float) -> ProfileParams:
-    """A normal sleeper whose breathing is unstable at ``episode_rate``.
+def _breathing(
+    *, age: tuple[float, float], deep: float, arousal: float, airway: Airway
+) -> ProfileParams:
+    """A normal sleeper with obstructive breathing: older, less N3 and REM, fragmented.
 
-    Unstable breathing fragments sleep, hence the higher awakening rate.
+    Severe OSA fragments sleep (faster transitions, extra paths: Bianchi et al. 2012).
     """
     return replace(
         _NORMAL,
-        breath_episode_rate=episode_rate,
-        breath=StageProbabilities(light=0.85, deep=0.4, rem=0.6),
-        awakening_rate=awakening_rate,
+        age_range=age,
+        deep_weight=deep,
+        rem_weight=0.9,
+        awakenings_per_hour=arousal,
+        cycle_end_wake_prob=0.45,
+        airway=airway,
     )
 
 
-# INFERRED targets, checked by tests/asleep/test_night.py and test_stats.py:
-#   normal / good_sleeper: breathing_index < 5 (STABLE_BREATH), snoring ~5 %
-#   mild ~10/h, moderate ~22/h, severe ~45/h (AASM AHI bands 5/15/30)
-#   heavy_snorer: snoring_ratio ~0.3-0.5
+# INFERRED targets, checked by tests/asleep/test_night*.py and test_stats.py:
+#   normal / good_sleeper / heavy_snorer: breathing_index < 5 (STABLE_BREATH)
+#   mild ~9/h, moderate ~21/h, severe ~45/h (AASM AHI bands 5/15/30)
+#   snoring_ratio: normal ~5 %, heavy_snorer ~0.3-0.5, growing with apnea severity
 _PARAMS: Final = MappingProxyType(
     {
         Profile.NORMAL: _NORMAL,
-        Profile.GOOD_SLEEPER: ProfileParams(
-            sleeps=True,
+        Profile.GOOD_SLEEPER: replace(
+            _NORMAL,
+            age_range=(20.0, 40.0),
             onset_min_epochs=4,
             onset_mean_extra_epochs=8.0,
             onset_max_epochs=40,
-            sleep_need_epochs=900,
+            false_start_prob=0.15,
+            sleep_need_epochs=950,
             sleep_need_jitter=0.06,
-            cycle_epochs=185,
-            cycle_jitter=0.10,
+            first_nrem_minutes=85.0,
+            nrem_minutes=75.0,
+            skip_first_rem_prob=0.07,
             deep_weight=1.15,
             rem_weight=1.05,
-            awakening_rate=0.003,
-            awakening_mean_epochs=2.0,
+            awakenings_per_hour=2.0,
+            wake_bout_minutes=1.5,
+            wake_bout_max_minutes=10.0,
             cycle_end_wake_prob=0.2,
-            snoring_episode_rate=0.03,
-            snoring=StageProbabilities(light=0.7, deep=0.8, rem=0.1),
-            breath_episode_rate=0.015,
-            breath=StageProbabilities(light=0.5, deep=0.2, rem=0.3),
+            airway=replace(_QUIET_AIRWAY, gap_minutes=50.0, unstable=0.06),
             wake_tail_min_epochs=2,
             wake_tail_max_epochs=8,
         ),
-        Profile.INSOMNIA: ProfileParams(
-            sleeps=True,
+        Profile.INSOMNIA: replace(
+            _NORMAL,
+            age_range=(30.0, 65.0),
             onset_min_epochs=40,
             onset_mean_extra_epochs=50.0,
             onset_max_epochs=240,
-            sleep_need_epochs=660,
+            false_start_prob=0.7,
+            sleep_need_epochs=700,
             sleep_need_jitter=0.15,
-            cycle_epochs=170,
-            cycle_jitter=0.15,
+            nrem_minutes=70.0,
+            skip_first_rem_prob=0.15,
             deep_weight=0.6,
             rem_weight=0.85,
-            awakening_rate=0.012,
-            awakening_mean_epochs=12.0,
+            awakenings_per_hour=3.5,
+            wake_bout_minutes=6.0,
+            wake_bout_max_minutes=45.0,
             cycle_end_wake_prob=0.7,
-            snoring_episode_rate=0.04,
-            snoring=StageProbabilities(light=0.7, deep=0.8, rem=0.1),
-            breath_episode_rate=0.03,
-            breath=StageProbabilities(light=0.5, deep=0.25, rem=0.35),
             wake_tail_min_epochs=10,
             wake_tail_max_epochs=40,
         ),
         Profile.NEVER_SLEPT: replace(_NORMAL, sleeps=False),
-        Profile.MILD_UNSTABLE_BREATHING: _breathing(0.11, 0.008),
-        Profile.MODERATE_UNSTABLE_BREATHING: _breathing(0.245, 0.010),
-        Profile.SEVERE_UNSTABLE_BREATHING: _breathing(0.57, 0.014),
+        Profile.MILD_UNSTABLE_BREATHING: _breathing(
+            age=(35.0, 65.0),
+            deep=0.85,
+            arousal=4.5,
+            airway=Airway(6.0, 10.0, 0.19, 0.4, 0.9, 0.03, 0.1),
+        ),
+        Profile.MODERATE_UNSTABLE_BREATHING: _breathing(
+            age=(35.0, 65.0),
+            deep=0.7,
+            arousal=5.5,
+            airway=Airway(7.0, 6.5, 0.32, 0.45, 0.9, 0.04, 0.1),
+        ),
+        Profile.SEVERE_UNSTABLE_BREATHING: _breathing(
+            age=(40.0, 70.0),
+            deep=0.55,
+            arousal=7.0,
+            airway=Airway(10.0, 6.0, 0.62, 0.45, 0.9, 0.05, 0.1),
+        ),
         Profile.HEAVY_SNORER: replace(
             _NORMAL,
-            snoring_episode_rate=0.5,
-            snoring=StageProbabilities(light=0.9, deep=0.95, rem=0.3),
-            breath_episode_rate=0.05,
+            airway=Airway(25.0, 15.0, 0.03, 0.75, 0.85, 0.08, 0.2),
         ),
     }
 )

@@ -65,8 +65,8 @@ def test_generation_is_pinned_across_runs_and_machines() -> None:
     digest = hashlib.sha256(
         night.sleep.tobytes() + night.breath.tobytes() + night.snoring.tobytes()
     ).hexdigest()
-    assert night.sleep[:14].tolist() == [WAKE] * 12 + [LIGHT] * 2
-    assert digest == "8cb342013b6dc47e739ef09bee49a9a3ce1e127982d02ef5c190a426cfebc5ed"
+    assert night.sleep[:67].tolist() == [WAKE] * 65 + [LIGHT] * 2
+    assert digest == "3ba0baaaf507707ce83eff42a29f792a4859ae6b3be515ea400a58ce76668d4a"
 
 
 def test_default_profile_is_deterministic_and_mostly_healthy() -> None:
@@ -122,11 +122,11 @@ def _share(stages: np.ndarray, stage: int) -> float:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_normal_night_architecture(seed: int) -> None:
+def test_normal_night_shape(seed: int) -> None:
+    # Per-night invariants; the architecture's statistics are measured over 200 nights
+    # in test_night_architecture.py.
     night = _night(seed)
     sleep = night.sleep
-    third = EIGHT_HOURS // 3
-    first, last = sleep[:third], sleep[-third:]
     stat = compute_stat(
         sleep,
         night.breath,
@@ -140,14 +140,32 @@ def test_normal_night_architecture(seed: int) -> None:
     assert sleep[0] == WAKE
     assert stat.sleep_latency is not None
     assert stat.sleep_latency > 0
-    assert _share(first, DEEP) > _share(last, DEEP)  # deep sleep early
-    assert _share(last, REM) > _share(first, REM)  # REM grows later
-    assert 3 <= stat.sleep_cycle_count <= 6
+    assert stat.deep_latency is not None  # every normal night reaches deep sleep
+    assert stat.rem_latency is not None
+    assert stat.rem_latency > stat.deep_latency  # NREM first
+    assert 2 <= stat.sleep_cycle_count <= 6
     assert stat.waso_count >= 1  # brief awakenings
     tail = wake_tail_epochs(seed, f"2025011522000{seed % 10}_k{seed}", Profile.NORMAL)
     assert tail >= params_for(Profile.NORMAL).wake_tail_min_epochs
     assert not sleep[-tail:].any()  # wake tail before the end
-    assert 0.8 < stat.sleep_efficiency < 1.0
+    assert 0.7 < stat.sleep_efficiency < 1.0
+
+
+def test_normal_nights_are_efficient() -> None:
+    efficiencies = []
+    for seed in range(100):
+        night = _night(seed)
+        efficiencies.append(float(np.count_nonzero(night.sleep)) / EIGHT_HOURS)
+    assert 0.85 <= float(np.median(efficiencies)) <= 0.93
+    assert np.mean([0.8 <= e < 0.98 for e in efficiencies]) >= 0.9
+
+
+def test_age_is_an_input() -> None:
+    young = final_night(3, "k", Profile.NORMAL, EIGHT_HOURS, age=25.0)
+    old = final_night(3, "k", Profile.NORMAL, EIGHT_HOURS, age=70.0)
+    assert young != old
+    assert young == final_night(3, "k", Profile.NORMAL, EIGHT_HOURS, age=25.0)
+    assert realtime_night(3, "k", Profile.NORMAL, 300, age=70.0) == old.prefix(300)
 
 
 def test_never_slept_is_all_wake() -> None:
@@ -176,7 +194,8 @@ def test_snoring_mostly_in_light_and_deep() -> None:
     assert np.isin(snoring_stages, [LIGHT, DEEP]).mean() > 0.85
 
 
-def test_unstable_breathing_rarer_in_deep_and_rem() -> None:
+def test_unstable_breathing_most_in_rem_least_in_deep() -> None:
+    # REM atonia: the airway collapses most easily in REM; least in N3 (Bonsignore 2024).
     nights = [_night(s, Profile.SEVERE_UNSTABLE_BREATHING) for s in range(10)]
     stages = np.concatenate([n.sleep for n in nights])
     breath = np.concatenate([n.breath for n in nights])
@@ -184,8 +203,7 @@ def test_unstable_breathing_rarer_in_deep_and_rem() -> None:
     def rate(stage: int) -> float:
         return float(breath[stages == stage].mean())
 
-    assert rate(DEEP) < rate(LIGHT)
-    assert rate(REM) < rate(LIGHT)
+    assert rate(DEEP) < rate(LIGHT) < rate(REM)
 
 
 # --------------------------------------------------------------------------- prefix property
