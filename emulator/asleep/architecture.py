@@ -69,6 +69,12 @@ BIANCHI_2012: Final = Source(
     "2012;21(3):330-341.",
     "10.1111/j.1365-2869.2011.00937.x",
 )
+LAFFAN_2010: Final = Source(
+    "Laffan et al. 2010",
+    "Laffan A, Caffo B, Swihart BJ, Punjabi NM. Utility of sleep stage transitions in "
+    "assessing sleep continuity. Sleep 2010;33(12):1681-1686.",
+    "10.1093/sleep/33.12.1681",
+)
 LO_2002: Final = Source(
     "Lo et al. 2002",
     "Lo CC, Nunes Amaral LA, Havlin S, Ivanov PCh, Penzel T, Peter JH, Stanley HE. "
@@ -147,6 +153,14 @@ CYCLES_PER_NIGHT: Final = Figure(4, 6, "cycles", CARSKADON_DEMENT_2005, "a full 
 #   exponential with a time scale that changes across the night (Lo et al. 2002).
 # - REM periods themselves are interrupted: REM bouts need two exponentials,
 #   NREM and WASO three (Bianchi et al. 2012).
+
+TRANSITIONS_LOWEST_QUARTILE: Final = Figure(
+    0,
+    7.76,
+    "/h of sleep",
+    LAFFAN_2010,
+    "wake/NREM/REM transitions, Sleep Heart Health Study (n = 5,684): lowest quartile",
+)
 
 # --------------------------------------------------------------------------- stage shares (of TST)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from statistics import median
 
@@ -25,9 +26,11 @@ from emulator.asleep.architecture import (
     REM_LATENCY,
     REM_PER_DECADE,
     REM_SHARE,
+    TRANSITIONS_LOWEST_QUARTILE,
 )
 from emulator.asleep.night import DEEP, LIGHT, REM, final_night
 from emulator.asleep.profiles import Profile
+from emulator.asleep.stats import Stat, compute_stat
 from tests.support.hypnograms import Measured, measure
 
 NIGHTS = 200
@@ -159,10 +162,12 @@ def test_awakenings_are_brief_and_heavy_tailed() -> None:
     awakenings = median(n.awakenings for n in nights)
     waso = median(n.waso for n in nights)
     transitions = median(n.transitions_wnr for n in nights)
+    shhs = TRANSITIONS_LOWEST_QUARTILE
     print(
         f"\n[architecture] median {awakenings} awakenings and WASO {waso:.1f} min a night; "
         f"{np.mean(bouts <= 2):.1%} of awakenings last <= 1 min, {np.mean(bouts >= 10):.1%} "
-        f">= 5 min; wake/NREM/REM transitions {transitions:.1f}/h of sleep"
+        f">= 5 min; wake/NREM/REM transitions {transitions:.1f}/h of sleep (SHHS lowest "
+        f"quartile < {shhs.high}/h, {shhs.source.short})"
     )
     assert 8 <= awakenings <= 30
     assert 10 <= waso <= 60
@@ -243,3 +248,75 @@ def test_profiles_keep_their_character() -> None:
     assert tst[0] > tst[1] > tst[2]
     never = final_night(0, "never", Profile.NEVER_SLEPT, EIGHT_HOURS)
     assert not never.sleep.any()
+
+
+def test_profile_summary_as_the_data_api_reports_it() -> None:
+    start = datetime(2025, 1, 15, 22, 0, tzinfo=UTC)
+    rows = {}
+    for profile in Profile:
+        stats = []
+        for i in range(60):
+            night = final_night(0, f"20250115220000_s{i:04d}", profile, EIGHT_HOURS)
+            stat = compute_stat(
+                night.sleep,
+                night.breath,
+                night.snoring,
+                start,
+                start + timedelta(hours=8),
+                four_stage=True,
+                breathing=True,
+            )
+            assert stat is not None
+            stats.append(stat)
+        rows[profile] = _summary(stats)
+    print("\n[architecture] medians over 60 nights, as the Data API's stat reports them:")
+    print("| profile | " + " | ".join(SUMMARY_COLUMNS) + " |")
+    print("|---" * (len(SUMMARY_COLUMNS) + 1) + "|")
+    for profile, row in rows.items():
+        print(f"| {profile.value} | " + " | ".join(row) + " |")
+    efficiency = {p: float(rows[p][1]) for p in Profile}
+    assert efficiency[Profile.GOOD_SLEEPER] > efficiency[Profile.NORMAL]
+    assert efficiency[Profile.NORMAL] > efficiency[Profile.INSOMNIA]
+    assert rows[Profile.NEVER_SLEPT][0] == "0"
+
+
+SUMMARY_COLUMNS = (
+    "TST (min)",
+    "efficiency",
+    "sleep latency (min)",
+    "REM latency (min)",
+    "deep % TST",
+    "REM % TST",
+    "awakenings",
+    "WASO (min)",
+    "cycles",
+    "breathing index (/h)",
+    "snoring ratio",
+)
+
+
+def _summary(stats: list[Stat]) -> tuple[str, ...]:
+    slept = [s for s in stats if not s.never_slept]
+    if not slept:
+        return ("0", "0.00", *["-"] * (len(SUMMARY_COLUMNS) - 2))
+
+    def med(values: list[float | None], digits: int = 1) -> str:
+        present = [v for v in values if v is not None]
+        return f"{median(present):.{digits}f}" if present else "-"
+
+    def pct(part: int | None, whole: int | None) -> float | None:
+        return 100 * part / whole if part is not None and whole else None
+
+    return (
+        med([s.time_in_sleep / 60 for s in slept], 0),
+        med([s.sleep_efficiency for s in slept], 2),
+        med([None if s.sleep_latency is None else s.sleep_latency / 60 for s in slept]),
+        med([None if s.rem_latency is None else s.rem_latency / 60 for s in slept]),
+        med([pct(s.time_in_deep, s.time_in_sleep) for s in slept]),
+        med([pct(s.time_in_rem, s.time_in_sleep) for s in slept]),
+        med([s.waso_count for s in slept], 0),
+        med([s.time_in_wake / 60 for s in slept]),
+        med([s.sleep_cycle_count for s in slept], 0),
+        med([s.breathing_index for s in slept]),
+        med([s.snoring_ratio for s in slept], 2),
+    )
