@@ -67,7 +67,8 @@ def realtime(state: AsleepState, rules: Rules, session: Session) -> Night | None
     if injected is not None:
         return fit(injected.night(), analysed)
     profile = state.profile_of(rules, session)
-    night = realtime_night(rules.seed, session.session_id, profile, analysed)
+    age = state.age_of(session)
+    night = realtime_night(rules.seed, session.session_id, profile, analysed, age=age)
     return apply_missing(night, ~session.received_mask(analysed))
 
 

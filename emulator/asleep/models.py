@@ -27,6 +27,7 @@ import base64
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.asleep import errors, ids
@@ -56,6 +57,8 @@ SERVICE_PROFILE_PREFIX: Final = "emulator:"
 """Magic ``service`` value ``emulator:<profile>`` picks the night's profile."""
 RENDER_CACHE_SIZE: Final = 512
 IMMEDIATE: Final = ProgressionPolicy("immediate")
+MIN_AGE: Final = 18
+MAX_AGE: Final = 90
 
 
 # --------------------------------------------------------------------------- events
@@ -478,6 +481,17 @@ class AsleepState:
             return Profile(user.profile)
         return default_profile_for(rules.seed, session.user_id)
 
+    def age_of(self, session: Session) -> float | None:
+        """The sleeper's age on the night, from the user's ``birth_year`` metadata (None
+        without it: the generator then draws an age from the profile's range). Adults only:
+        the architecture figures are for adults (Ohayon et al. 2004)."""
+        user = self.users.get(session.user_id)
+        born = (user.metadata or {}).get("birth_year") if user is not None else None
+        if not isinstance(born, int) or isinstance(born, bool):
+            return None
+        year = datetime.fromtimestamp(session.start_time, UTC).year
+        return float(min(max(year - born, MIN_AGE), MAX_AGE))
+
     def delete_user(self, user: User) -> None:
         """The user and all their data go (§3.4)."""
         for session_id in list(self._by_user.get(user.user_id, [])):
@@ -724,7 +738,8 @@ class AsleepState:
         injected = self.hypnograms.get(session.session_id)
         if injected is not None:
             return fit(injected.night(), n)
-        night = final_night(rules.seed, session.session_id, self.profile_of(rules, session), n)
+        profile = self.profile_of(rules, session)
+        night = final_night(rules.seed, session.session_id, profile, n, age=self.age_of(session))
         return apply_missing(night, ~session.received_mask(n))
 
     def inject(self, rules: Rules, now: int, session: Session, hypnogram: Hypnogram) -> None:

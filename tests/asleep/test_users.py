@@ -201,3 +201,19 @@ def test_unknown_routes_and_methods(api: Api) -> None:
     assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
     r = api.client.patch("/ai/v1/users/x", headers=api.headers())
     assert (r.status_code, r.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+def test_the_night_takes_the_age_from_the_users_birth_year(api: Api) -> None:
+    """Age drives the architecture (less deep sleep with age); the user's metadata says it."""
+    old = api.user({"birth_year": 1950})
+    young = api.user({"birth_year": 2000})
+    unknown = api.user()
+    state = state_of(api.runtime.store.namespace(api.key))
+    ages = {}
+    for user in (old, young, unknown):
+        session = api.stored(api.session(user))
+        ages[user] = state.age_of(session)
+    # The clock of these tests is 2025-01-15 (settings_for).
+    assert (ages[old], ages[young], ages[unknown]) == (75.0, 25.0, None)
+    session = api.stored(api.session(api.user({"birth_year": 2024})))
+    assert state.age_of(session) == 18.0  # the adult figures' floor
