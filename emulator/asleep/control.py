@@ -16,8 +16,9 @@ Not part of Asleep's API: these let a test choose what a night looks like.
   synthetic night).
 * Magic input: a session created with ``service = "emulator:<profile>"``.
 
-The tenant is named by the ``x-api-key`` header, as on the vendor API. Errors use
-the control shape ``{"error", "message"}``.
+The tenant is named by the ``x-api-key`` header, as on the vendor API (``?api_key=``
+is accepted as an alias, ``emulator.core.control_tenant``). Errors use the control
+shape ``{"error", "message"}``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from emulator.asleep.models import (
 )
 from emulator.asleep.profiles import Profile, default_profile_for
 from emulator.asleep.wiring import dispatch, now_of, publish, rules_for
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
 
@@ -73,7 +75,7 @@ _PROFILE_TEXT: Final = {
 class _Context:
     def __init__(self, request: Request) -> None:
         rt = runtime(request)
-        api_key = request.headers.get("x-api-key")
+        api_key = named_tenant(request)
         tenant = rt.tenants.lookup(api_key)
         if tenant is None:
             raise ControlError(

@@ -2,7 +2,8 @@
 
 Mounted under ``/_emulator`` (paths below are relative to it); errors are control
 errors, ``{"error", "message"}``. The outbox itself is ``emulator.core.outbox``; it is
-the runtime's ``outbox``.
+the runtime's ``outbox``. The tenant (``api_key`` below) is named by the X-API-Key
+header; ``?api_key=`` and the failure switch's body ``"api_key"`` are aliases.
 
     GET    /callbacks                  the log, oldest first (filters: api_key, session_id,
                                        user_id, event, status; limit = newest N)
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.outbox import FAIL_MODES, STATUSES, FailureSwitch, Outbox, iso_time
 from emulator.core.runtime import runtime
@@ -61,7 +63,7 @@ async def list_callbacks(request: Request) -> Response:
     status = _optional(request, "status")
     if status is not None and status not in STATUSES:
         raise ControlError(f"status must be one of {', '.join(STATUSES)}")
-    api_key = _optional(request, "api_key")
+    api_key = named_tenant(request)
     found = outbox.deliveries(
         api_key=api_key,
         session_id=_optional(request, "session_id"),
@@ -81,7 +83,7 @@ async def list_callbacks(request: Request) -> Response:
 
 
 async def clear_callbacks(request: Request) -> Response:
-    cleared = _outbox(request).clear(_optional(request, "api_key"))
+    cleared = _outbox(request).clear(named_tenant(request))
     return JSONResponse({"cleared": cleared})
 
 
@@ -123,7 +125,7 @@ async def put_failures(request: Request) -> Response:
     if unknown:
         raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
     mode = body.get("mode")
-    api_key = _nullable_str(body, "api_key")
+    api_key = named_tenant(request, body)
     if mode == "off":
         outbox.clear_failure_switch(api_key)
         return JSONResponse({"switch": None, "api_key": api_key})
@@ -143,7 +145,7 @@ async def put_failures(request: Request) -> Response:
 
 
 async def delete_failures(request: Request) -> Response:
-    api_key = _optional(request, "api_key")
+    api_key = named_tenant(request)
     removed = _outbox(request).clear_failure_switch(api_key)
     return JSONResponse({"removed": removed, "api_key": api_key})
 
@@ -159,7 +161,7 @@ async def flush_callbacks(request: Request) -> Response:
             raise ControlError("timeout must be a number of seconds") from None
         if not math.isfinite(timeout) or not 0 <= timeout <= MAX_FLUSH_TIMEOUT:
             raise ControlError(f"timeout must be between 0 and {MAX_FLUSH_TIMEOUT:g} seconds")
-    api_key = _optional(request, "api_key")
+    api_key = named_tenant(request)
     if not await outbox.flush(timeout, api_key=api_key):
         pending = outbox.pending(api_key)
         raise ControlError(

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.control.endpoints import check_clock_range, json_body
 from emulator.core.clock import parse_instant
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.lifecycle import MODES, ProgressionPolicy
 from emulator.core.runtime import Runtime, runtime
@@ -140,10 +141,11 @@ def _progressions(rt: Runtime) -> dict[str, Any]:
 
 
 async def advance(request: Request) -> Response:
-    """Finish pending work now: ``?api=kintsugi|asleep&api_key=&session_id=``, all optional."""
+    """Finish pending work now: ``?api=kintsugi|asleep&session_id=`` and the tenant
+    (X-API-Key), all optional."""
     rt = runtime(request)
     q = request.query_params
-    api, api_key, session_id = q.get("api"), q.get("api_key"), q.get("session_id")
+    api, api_key, session_id = q.get("api"), named_tenant(request), q.get("session_id")
     for name, value in (("api", api), ("api_key", api_key), ("session_id", session_id)):
         if value == "":
             raise ControlError(f"{name} must not be empty; omit it to mean all")

@@ -6,8 +6,8 @@ predictions and feedback). The data is a pure function of the seed and the virtu
 clock.
 
 Wiring: ``--demo`` (``Settings.demo``) loads it at start-up unless the key already
-has state (a state file from an earlier run); ``POST /_emulator/demo[?api_key=K]``
-loads it on demand (``routes``).
+has state (a state file from an earlier run); ``POST /_emulator/demo`` loads it on
+demand for the key named by X-API-Key (or ``?api_key=``; default demo-key).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import Runtime, runtime
 
@@ -68,9 +69,7 @@ def install(rt: Runtime) -> None:
 
 
 async def post_demo(request: Request) -> Response:
-    api_key = request.query_params.get("api_key", DEMO_API_KEY)
-    if not api_key:
-        raise ControlError("api_key must not be empty; omit it for demo-key")
+    api_key = named_tenant(request) or DEMO_API_KEY
     try:
         summary = load_demo(runtime(request), api_key)
     except DemoError as exc:

@@ -1,7 +1,9 @@
 """The emulator's own API under ``/_emulator``: health, reset, journal, scenarios,
 tenants and state snapshots.
 
-No vendor uses this prefix. Bodies are JSON; errors are ``{"error", "message"}``.
+No vendor uses this prefix. Bodies are JSON; errors are ``{"error", "message"}``. The
+tenant an endpoint acts on is named by ``X-API-Key`` (``?api_key=`` is the older alias,
+``emulator.core.control_tenant``).
 The clock, progression and advance endpoints live in ``control_time``, the fault
 rules in ``control_faults``.
 """
@@ -19,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
 from emulator.core.clock import parse_instant
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
 
@@ -39,9 +42,7 @@ async def health(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    api_key = request.query_params.get("api_key")
-    if api_key == "":
-        raise ControlError("api_key must not be empty; omit it to reset everything")
+    api_key = named_tenant(request)
     runtime(request).reset(api_key)
     return JSONResponse({"reset": "all" if api_key is None else "tenant", "api_key": api_key})
 
@@ -58,7 +59,7 @@ async def list_requests(request: Request) -> Response:
     entries = rt.journal.query(
         method=q.get("method"),
         path_prefix=q.get("path_prefix"),
-        api_key=q.get("api_key"),
+        api_key=named_tenant(request),
         vendor=q.get("vendor"),
         faulted=None if faulted is None else faulted.lower() in ("1", "true", "yes"),
         limit=limit,
@@ -73,7 +74,7 @@ async def list_requests(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    cleared = runtime(request).journal.clear(request.query_params.get("api_key"))
+    cleared = runtime(request).journal.clear(named_tenant(request))
     return JSONResponse({"cleared": cleared})
 
 
@@ -230,12 +231,12 @@ async def list_tenants(request: Request) -> Response:
 
 
 async def get_state(request: Request) -> Response:
-    api_key = _api_key_param(request)
+    api_key = named_tenant(request)
     return JSONResponse(runtime(request).snapshot(api_key))
 
 
 async def put_state(request: Request) -> Response:
-    api_key = _api_key_param(request)
+    api_key = named_tenant(request)
     document = await json_body(request)
     rt = runtime(request)
     clock = document.get("clock") if isinstance(document, dict) and api_key is None else None
@@ -283,13 +284,6 @@ async def json_body(request: Request) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ControlError(f"body is not valid JSON: {exc}") from None
-
-
-def _api_key_param(request: Request) -> str | None:
-    api_key = request.query_params.get("api_key")
-    if api_key == "":
-        raise ControlError("api_key must not be empty; omit it to address every tenant")
-    return api_key
 
 
 def _int_param(raw: str | None, name: str) -> int | None:

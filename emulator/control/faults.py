@@ -2,8 +2,11 @@
 
 ``PUT`` replaces the whole list (a test states the faults it wants, idempotently);
 ``POST`` appends one rule (build a list step by step); ``DELETE`` clears all rules, or
-those scoped to ``?api_key=``, or one rule by id. ``GET`` shows each rule with its
-``matches``, ``hits`` and ``expired`` so a test can assert what was injected.
+one rule by id. A request naming a tenant (X-API-Key, or the ``?api_key=`` alias)
+acts on that tenant's rules only: ``PUT`` replaces them and leaves other tenants'
+rules alone, ``POST`` scopes the new rule to it, ``DELETE`` clears only its rules.
+``GET`` shows each rule with its ``matches``, ``hits`` and ``expired`` so a test can
+assert what was injected.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.control.endpoints import json_body
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.faults import FaultError, FaultRule
 from emulator.core.runtime import runtime
@@ -26,32 +30,68 @@ async def list_faults(request: Request) -> Response:
 
 
 async def replace_faults(request: Request) -> Response:
+    """The whole list; with a tenant named, only that tenant's rules (the others stay)."""
     body = await json_body(request)
     if isinstance(body, dict) and set(body) == {"rules"}:
         body = body["rules"]
     if not isinstance(body, list):
         raise ControlError('PUT takes a list of rules (or {"rules": [...]}); POST adds one rule')
+    api_key = named_tenant(request)
+    faults = runtime(request).faults
     try:
-        rules = runtime(request).faults.replace(body)
+        if api_key is None:
+            return JSONResponse({"rules": _rules(faults.replace(body))})
+        documents = [_scoped(doc, api_key, f"rule {i}: ") for i, doc in enumerate(body)]
+        kept = [r for r in faults.rules() if r.api_key != api_key]
+        _check_ids(documents, {r.id for r in kept})
+        for index, doc in enumerate(documents):  # all checked before the list changes
+            try:
+                FaultRule.from_json(doc, "check")
+            except FaultError as exc:
+                raise FaultError(f"rule {index}: {exc}") from None
+        faults.clear(api_key)
+        added = [faults.add(doc) for doc in documents]
     except FaultError as exc:
         raise ControlError(str(exc)) from None
-    return JSONResponse({"rules": _rules(rules)})
+    return JSONResponse({"rules": _rules(added)})
 
 
 async def add_fault(request: Request) -> Response:
     body = await json_body(request)
+    api_key = named_tenant(request)
     try:
-        rule = runtime(request).faults.add(body)
+        rule = runtime(request).faults.add(_scoped(body, api_key, "") if api_key else body)
     except FaultError as exc:
         raise ControlError(str(exc)) from None
     return JSONResponse(rule.to_json(), status_code=201)
 
 
+def _scoped(doc: Any, api_key: str, where: str) -> Any:
+    """A rule document scoped to the tenant the request names; one naming another
+    tenant is a 400, not a rule that silently matches someone else's traffic."""
+    if not isinstance(doc, dict):
+        return doc
+    own = doc.get("api_key")
+    if own is not None and own != api_key:
+        raise ControlError(
+            f"{where}the rule's api_key {own!r} differs from the tenant the request names "
+            f"({api_key!r}); name it once, in the X-API-Key header",
+            error_code="conflicting_api_key",
+        )
+    return {**doc, "api_key": api_key}
+
+
+def _check_ids(documents: list[Any], taken: set[str]) -> None:
+    named = [d["id"] for d in documents if isinstance(d, dict) and isinstance(d.get("id"), str)]
+    if len(set(named)) != len(named):
+        raise FaultError("rule ids must be unique")
+    clash = sorted(set(named) & taken)
+    if clash:
+        raise FaultError(f"a rule of another tenant (or of all) has id {clash[0]!r}")
+
+
 async def clear_faults(request: Request) -> Response:
-    api_key = request.query_params.get("api_key")
-    if api_key == "":
-        raise ControlError("api_key must not be empty; omit it to delete every rule")
-    return JSONResponse({"deleted": runtime(request).faults.clear(api_key)})
+    return JSONResponse({"deleted": runtime(request).faults.clear(named_tenant(request))})
 
 
 async def get_fault(request: Request) -> Response:

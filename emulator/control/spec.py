@@ -231,13 +231,27 @@ def _err(status: int, text: str) -> tuple[int, Schema]:
 
 
 _BAD: Final = _err(400, "A field or parameter is wrong (the message says which)")
-_API_KEY_QUERY = query("api_key", string(minLength=1), "Only this API key (omit: every key)")
-_TENANT_HEADER = header(
-    "x-api-key", string(minLength=1), "The tenant whose state is meant", required=True
-)
+
+
+def _tenant(description: str) -> list[dict[str, Any]]:
+    """The tenant an operation acts on: the X-API-Key header, or its older alias
+    ``?api_key=`` (emulator.core.control_tenant)."""
+    return [
+        header("x-api-key", string(minLength=1), description),
+        query("api_key", string(minLength=1), "Alias of the X-API-Key header (the older form)"),
+    ]
+
+
+_TENANT = _tenant("Only this tenant (omit: every tenant)")
+_TENANT_HEADER = _tenant("The tenant whose state is meant (401 without it)")
+# Naming the tenant twice, differently (header vs alias) is a 400 wherever a tenant is read.
+_CONFLICT: Final = _err(400, "`conflicting_api_key`: the header and an alias disagree")
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
+    params = kwargs.get("parameters", ())
+    if any(p.get("in") == "header" and p.get("name") == "x-api-key" for p in params):
+        entries = (*entries, _CONFLICT)
     return operation(
         op_id,
         summary,
@@ -284,9 +298,7 @@ def paths() -> dict[str, dict[str, Any]]:
         },
         required=(),
     )
-    kintsugi_key = header(
-        "x-api-key", string(), "The tenant (400 missing_api_key without it)", required=True
-    )
+    kintsugi_key = _tenant("The tenant (400 missing_api_key without it)")
     callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/health": {
@@ -324,7 +336,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     obj({"reset": enum(("all", "tenant")), "api_key": nullable(string())}),
                 ),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             )
         },
         "/_emulator/requests": {
@@ -345,7 +357,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 parameters=[
                     query("method", string(), "Only this method"),
                     query("path_prefix", string(), "Only paths starting so"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("vendor", string(), "asleep, kintsugi"),
                     query("faulted", string(), "true: only faulted requests"),
                     query("limit", integer(minimum=0), "The newest N"),
@@ -355,7 +367,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "control_clear_requests",
                 "Clear the journal (or one key's entries)",
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
-                parameters=[query("api_key", string(), "Only this API key")],
+                parameters=_TENANT,
             ),
         },
         "/_emulator/scenarios": {
@@ -402,7 +414,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Snapshot the world (or one key's part of it)",
                 _ok("The snapshot", ref("ControlSnapshot")),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             ),
             "put": _op(
                 "control_put_state",
@@ -420,7 +432,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 request_body=json_body(ref("ControlSnapshot")),
             ),
         },
@@ -476,7 +488,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 parameters=[
                     query("api", enum(("asleep", "kintsugi")), "Only this vendor"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
                 ],
             )
@@ -492,9 +504,10 @@ def paths() -> dict[str, dict[str, Any]]:
             ),
             "put": _op(
                 "control_replace_faults",
-                "Replace the whole rule list",
+                "Replace the whole rule list (with a tenant named: that tenant's rules)",
                 _ok("The rules", obj({"rules": array(ref("ControlFaultRule"))})),
                 _BAD,
+                parameters=_tenant("Replace only this tenant's rules, scoped to it"),
                 request_body=json_body(
                     {
                         "anyOf": [
@@ -509,6 +522,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Add one rule",
                 _ok("The rule with its id", ref("ControlFaultRule"), 201),
                 _BAD,
+                parameters=_tenant("Scope the rule to this tenant"),
                 request_body=json_body(
                     obj(
                         {
@@ -538,7 +552,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Delete every rule, or those scoped to one key",
                 _ok("Deleted", obj({"deleted": integer(minimum=0)})),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             ),
         },
         "/_emulator/faults/{rule_id}": {
@@ -574,7 +588,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 callbacks_disabled,
                 parameters=[
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
                     query("user_id", string(minLength=1), "Only this user"),
                     query("event", string(minLength=1), "Only this event"),
@@ -589,7 +603,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
                 _BAD,
                 callbacks_disabled,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
@@ -616,6 +630,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 ),
                 _BAD,
                 callbacks_disabled,
+                parameters=_tenant("This tenant's switch (or body api_key)"),
                 request_body=json_body(
                     obj(
                         {
@@ -635,7 +650,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _ok("Done", obj({"removed": boolean(), "api_key": nullable(string())})),
                 _BAD,
                 callbacks_disabled,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
         },
@@ -658,7 +673,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(504, "`flush_timeout`: deliveries still pending"),
                 parameters=[
                     query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                 ],
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             )
@@ -703,7 +718,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _ok("The profile", _profile_view()),
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 source_text="emulator (docs/asleep.md, Scenarios)",
             ),
             "put": _op(
@@ -713,7 +728,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(400, "`invalid_profile`, `invalid_body`"),
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 request_body=json_body(obj({"profile": nullable(enum(PROFILES))})),
                 source_text="emulator (docs/asleep.md, Scenarios)",
             ),
@@ -757,7 +772,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`: no such user"),
                 _err(409, "`session_open`: the user has an OPEN session (policy conflict)"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 request_body=json_body(
                     obj(
                         {
@@ -793,7 +808,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 _err(400, "`invalid_hypnogram`, `invalid_body`"),
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 request_body=json_body(
                     obj(
                         {
@@ -816,7 +831,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 (204, empty_response("Removed")),
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 source_text="emulator (docs/asleep.md, Scenarios)",
             ),
         },
@@ -836,7 +851,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 ),
                 _err(401, "`unauthorized`: no known x-api-key"),
                 _err(404, "`not_found`"),
-                parameters=[_TENANT_HEADER],
+                parameters=_TENANT_HEADER,
                 source_text="emulator (docs/asleep.md, Scenarios)",
             ),
         },
@@ -870,7 +885,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _err(400, "`missing_api_key`"),
-                parameters=[kintsugi_key],
+                parameters=kintsugi_key,
                 source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },
@@ -883,7 +898,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     obj({"outcomes": array(obj({"key": string(), "outcome": outcome}))}),
                 ),
                 _err(400, "`missing_api_key`"),
-                parameters=[kintsugi_key],
+                parameters=kintsugi_key,
                 source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },
@@ -903,7 +918,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         if scope == "session"
                         else ()
                     ),
-                    parameters=[kintsugi_key],
+                    parameters=kintsugi_key,
                     request_body=json_body(outcome),
                     source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
                 ),
@@ -912,7 +927,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     f"Clear a {scope}'s forced outcome",
                     _ok("Cleared", obj({"key": string(), "deleted": boolean()})),
                     _err(400, "`missing_api_key`"),
-                    parameters=[kintsugi_key],
+                    parameters=kintsugi_key,
                     source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
                 ),
             }
@@ -923,7 +938,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "control_kintsugi_advance",
                 "Finish processing v2 predictions now",
                 _ok("The finished session ids", obj({"advanced": array(string())})),
-                parameters=[header("x-api-key", string(), "Only this tenant (omit: every tenant)")],
+                parameters=_TENANT,
                 request_body=json_body(obj({"session_id": string()}, required=()), required=False),
                 source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
@@ -960,9 +975,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 "Replace one key's state with the demo data set",
                 _ok("Loaded", _demo_summary()),
                 _BAD,
-                parameters=[
-                    query("api_key", string(minLength=1), "Load it for this key (default demo-key)")
-                ],
+                parameters=_tenant("Load it for this key (default demo-key)"),
                 source_text="emulator (docs/demo-data.md)",
             )
         },

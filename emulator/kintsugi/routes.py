@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.audio import audio_fingerprint, check_kintsugi
+from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.headers import header
 from emulator.core.lifecycle import ProgressionPolicy
@@ -323,11 +324,12 @@ routes: list[BaseRoute] = [
 
 
 # -- emulator controls (mounted under /_emulator/kintsugi) -------------------------
+# The tenant is the X-API-Key header (``?api_key=`` is an alias: core.control_tenant).
 
 
 def _control_state(request: Request) -> tuple[Runtime, KintsugiState]:
     rt = runtime(request)
-    key = request.headers.get("x-api-key")
+    key = named_tenant(request)
     if not key:
         raise ControlError(
             "send the X-API-Key of the tenant whose Kintsugi state you mean",
@@ -431,7 +433,7 @@ async def advance(request: Request) -> Response:
     optional JSON ``{"session_id"}``; answers with the ids it finished."""
     body = parse_json(await request.body())
     session_id = _session_id(body) if isinstance(body, dict) else None
-    done = _advance(runtime(request), request.headers.get("x-api-key"), session_id)
+    done = _advance(runtime(request), named_tenant(request), session_id)
     return JSONResponse({"advanced": done})
 
 
