@@ -1,4 +1,5 @@
-"""The ``vendor-emulator`` command: ``serve`` (the default), ``health`` and ``bench``.
+"""The ``vendor-emulator`` command: ``serve`` (the default), ``health``, ``bench``, and
+``record`` / ``drift`` (emulator.bench.record, emulator.bench.drift).
 
 Every ``serve`` flag has an environment twin (``--port`` / ``EMULATOR_PORT``); flags
 win. Heavy imports happen inside the subcommand so ``health`` (the Docker
@@ -28,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from emulator.bench import main as bench_main
 
         return bench_main(args[1:])
+    if args[0] in ("record", "drift"):  # docs/drift.md; each owns its options too
+        from emulator.bench import drift, record
+
+        return (record.main if args[0] == "record" else drift.main)(args[1:])
     parser = _parser()
     ns = parser.parse_args(args)
     try:
@@ -43,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Local emulator of the Asleep and Kintsugi Voice APIs.",
     )
     parser.add_argument("--version", action="version", version=f"vendor-emulator {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,health,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,health,bench,record,drift}")
 
     serve = sub.add_parser("serve", help="run the emulator (default)")
     serve.add_argument("--host", help="address to bind [EMULATOR_HOST, default 127.0.0.1]")
@@ -95,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(run=_health)
 
     sub.add_parser("bench", help="measure speed on this machine (docs/performance.md)")
+    sub.add_parser("record", help="record traffic to the real vendor, redacted (docs/drift.md)")
+    sub.add_parser("drift", help="replay a recording against an emulator, report drift")
 
     return parser
 
