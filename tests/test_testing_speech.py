@@ -12,13 +12,10 @@ import pytest
 from numpy.typing import NDArray
 
 from emulator.audio import check_kintsugi, decode_mono, parse_wav
-from emulator.testing_speech import Speech, SpeechUnavailable, espeak_path, speech, speech_wav
+from emulator.testing_speech import Speech, SpeechUnavailable, speech, speech_wav
+from tests.support.tools import need
 
-ESPEAK_MISSING = "espeak-ng is not installed (apt-get install espeak-ng)"
-ENGINES = [
-    pytest.param("espeak", marks=pytest.mark.skipif(espeak_path() is None, reason=ESPEAK_MISSING)),
-    "synthetic",
-]
+ENGINES = ["espeak", "synthetic"]
 
 
 def silero_voice_seconds(wav: bytes) -> float:
@@ -40,6 +37,8 @@ def silero_voice_seconds(wav: bytes) -> float:
 
 @pytest.fixture(scope="module", params=ENGINES)
 def made(request: pytest.FixtureRequest) -> Speech:
+    if request.param == "espeak":
+        need("espeak-ng", "apt-get install espeak-ng")
     return speech(35, engine=request.param)
 
 
