@@ -215,10 +215,11 @@ class AsyncEmulatorClient(ClientBase):
         """The matching journal entries; ``RequestNotFound`` (an AssertionError) listing
         the nearest requests received when there are none (or not ``count``).
 
-        ``path`` is exact or a shell-style pattern (``/v2/predict/*``); ``api_key``
-        restricts to one tenant; ``count`` asks for exactly that many."""
-        expected = Expected(method.upper(), path, api_key, count)
-        entries: list[t.JournalEntry] = await self.run(calls.requests())
+        ``path`` is exact or a shell-style pattern (``/v2/predict/*``); ``api_key`` (by
+        default the client's) restricts to one tenant; ``count`` asks for exactly that
+        many. Near misses come from the whole journal, other tenants' requests included."""
+        expected = Expected(method.upper(), path, api_key or self.api_key, count)
+        entries: list[t.JournalEntry] = await self.run(calls.journal())
         return check_requested(expected, entries)
 
     async def assert_not_requested(

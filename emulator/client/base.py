@@ -44,7 +44,7 @@ class ClientBase:
     def _arguments(self, call: Call[Any]) -> dict[str, Any]:
         headers: dict[str, str] = {}
         tenant = call.api_key if call.api_key is not None else self.api_key
-        if tenant is not None:
+        if tenant is not None and call.tenant:
             headers["X-API-Key"] = tenant
         arguments: dict[str, Any] = {
             "method": call.method,

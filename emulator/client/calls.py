@@ -58,6 +58,8 @@ class Call(Generic[T]):
     body: Any = NO_BODY
     api_key: str | None = None
     read: Callable[[Any], T] = _same
+    # False: name no tenant even when the client has one (the whole journal, say).
+    tenant: bool = True
     # Seconds to wait for the answer beyond the client's default (flush waits server-side).
     extra_timeout: float = 0.0
 
@@ -220,6 +222,11 @@ def requests(
         limit=limit,
     )
     return Call("GET", _path("requests"), params=params, api_key=api_key, read=_key("requests"))
+
+
+def journal() -> Call[list[JournalEntry]]:
+    """Every journal entry, whatever the tenant (for the near-miss report)."""
+    return Call("GET", _path("requests"), tenant=False, read=_key("requests"))
 
 
 def clear_requests(api_key: str | None) -> Call[int]:

@@ -155,6 +155,20 @@ def test_assert_requested_lists_the_nearest_requests(
     assert isinstance(caught.value, AssertionError)
 
 
+def test_a_request_under_another_key_is_a_near_miss(
+    emu: EmulatorClient, emulator_server: EmulatorServer
+) -> None:
+    httpx.post(
+        f"{emulator_server.base_url}/v2/initiate",
+        headers={"x-api-key": "someone-else"},
+        json={"user_id": "p", "is_initiated": True},
+    )
+    with pytest.raises(RequestNotFound) as caught:
+        emu.assert_requested("POST", "/v2/initiate")  # the bound tenant, by default
+    assert "X-API-Key 'someone-else', expected 'client-key'" in str(caught.value)
+    assert emu.with_api_key(None).assert_requested("POST", "/v2/initiate")
+
+
 def test_assert_requested_with_a_wrong_count_lists_what_matched(
     emu: EmulatorClient, vendor: httpx.Client
 ) -> None:
