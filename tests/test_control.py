@@ -72,6 +72,7 @@ def test_journal_can_be_turned_off() -> None:
         assert client.get("/_emulator/requests").json() == {
             "capacity": 0,
             "count": 0,
+            "last_id": 0,
             "requests": [],
         }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.asleep import demo, openapi, webhooks
+from emulator.asleep import browse, demo, openapi, webhooks
 from emulator.asleep.routes import control_routes, routes, scenarios
 from emulator.asleep.settings import AsleepSettings
 from emulator.asleep.vendor import AsleepVendor
@@ -27,9 +27,10 @@ def vendor(settings: AsleepSettings | None = None) -> AsleepVendor:
     return AsleepVendor(
         settings or AsleepSettings(),
         routes=routes,
-        control_routes=control_routes,
+        control_routes=[*control_routes, *browse.routes],
         install=install,
-        scenarios=scenarios,
+        scenarios=lambda: [*scenarios(), *browse.scenarios()],
         api_part=openapi.part,
         demo=demo.load,
+        summary=browse.summary,
     )

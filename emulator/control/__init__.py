@@ -3,9 +3,9 @@
 ``routes(rt, ...)`` assembles them: the emulator's own endpoints (``endpoints``:
 health, reset, journal, scenarios, tenants, state; ``clock``: clock, progression,
 advance; ``faults``; ``callbacks``: the outbox's log and switches; ``openapi``;
-``contract``; ``demo``) and each vendor's control routes under
-``/_emulator/<vendor>/``. Nothing here imports a vendor: vendors arrive through the
-runtime's ``Vendor`` objects.
+``contract``; ``demo``; ``overview``: the keys holding state and their counts) and
+each vendor's control routes under ``/_emulator/<vendor>/``. Nothing here imports a
+vendor: vendors arrive through the runtime's ``Vendor`` objects.
 """
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount, Route
 
-from emulator.control import callbacks, clock, contract, demo, endpoints, faults, openapi
+from emulator.control import (
+    callbacks,
+    clock,
+    contract,
+    demo,
+    endpoints,
+    faults,
+    openapi,
+    overview,
+)
 from emulator.core.runtime import Runtime
 
 PREFIX = "/_emulator"
@@ -31,6 +40,7 @@ def routes(rt: Runtime, *, document: Mapping[str, Any], record: contract.Record)
         *openapi.routes(document),
         *contract.routes(record),
         *demo.routes,
+        *overview.routes,
     ]
     found = prefixed(PREFIX, own)
     for vendor in rt.vendors:

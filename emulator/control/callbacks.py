@@ -6,7 +6,8 @@ the runtime's ``outbox``. The tenant (``api_key`` below) is named by the X-API-K
 header; ``?api_key=`` and the failure switch's body ``"api_key"`` are aliases.
 
     GET    /callbacks                  the log, oldest first (filters: api_key, session_id,
-                                       user_id, event, status; limit = newest N)
+                                       user_id, event, status; limit = newest N, offset =
+                                       skip the newest N first; brief = no headers/bodies)
     DELETE /callbacks                  forget finished deliveries (optionally one api_key's)
     GET    /callbacks/failures         the failure switches in force
     PUT    /callbacks/failures         set one: {"mode", "remaining", "api_key", "event"}
@@ -46,38 +47,46 @@ def _optional(request: Request, name: str) -> str | None:
     return value
 
 
-def _limit(raw: str | None) -> int | None:
+def _limit(raw: str | None, name: str = "limit") -> int | None:
     if raw is None:
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise ControlError("limit must be an integer") from None
+        raise ControlError(f"{name} must be an integer") from None
     if value < 0:
-        raise ControlError("limit must not be negative")
+        raise ControlError(f"{name} must not be negative")
     return value
 
 
 async def list_callbacks(request: Request) -> Response:
+    """Oldest first. ``limit`` keeps the newest N, after skipping the newest ``offset``
+    (page back through a long log); ``brief=true`` leaves out headers and bodies."""
     outbox = _outbox(request)
     status = _optional(request, "status")
     if status is not None and status not in STATUSES:
         raise ControlError(f"status must be one of {', '.join(STATUSES)}")
     api_key = named_tenant(request)
+    limit = _limit(request.query_params.get("limit"), "limit")
+    offset = _limit(request.query_params.get("offset"), "offset") or 0
+    brief = request.query_params.get("brief", "false").lower() in ("1", "true", "yes")
     found = outbox.deliveries(
         api_key=api_key,
         session_id=_optional(request, "session_id"),
         user_id=_optional(request, "user_id"),
         event=_optional(request, "event"),
         status=status,
-        limit=_limit(request.query_params.get("limit")),
     )
+    total = len(found)
+    end = max(total - offset, 0)
+    found = found[max(end - limit, 0) : end] if limit else found[:end]
     return JSONResponse(
         {
             "capacity": outbox.log.capacity,
             "count": len(found),
+            "total": total,
             "summary": outbox.summary(api_key),
-            "callbacks": [d.to_json(iso_time) for d in found],
+            "callbacks": [d.to_json(iso_time, brief=brief) for d in found],
         }
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,26 +52,59 @@ def _render_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
+_STATUS_PATTERN = re.compile(r"[1-5xX][0-9xX]{2}")
+
+
 async def list_requests(request: Request) -> Response:
+    """The journal, oldest first; ``after`` (an id) keeps only newer entries, so a live
+    tail asks for what is new; ``detail=true`` adds headers and body summaries."""
     rt = runtime(request)
     q = request.query_params
     limit = _int_param(q.get("limit"), "limit")
+    after = _int_param(q.get("after"), "after")
     faulted = q.get("faulted")
+    status = q.get("status")
+    if status is not None and not _STATUS_PATTERN.fullmatch(status):
+        raise ControlError("status must be a status code (404) or a class (4xx)")
     entries = rt.journal.query(
         method=q.get("method"),
         path_prefix=q.get("path_prefix"),
         api_key=named_tenant(request),
         vendor=q.get("vendor"),
-        faulted=None if faulted is None else faulted.lower() in ("1", "true", "yes"),
+        faulted=None if faulted is None else _truthy(faulted),
+        status=status,
+        after=after,
         limit=limit,
     )
+    detail = _truthy(q.get("detail", "false"))
     return JSONResponse(
         {
             "capacity": rt.journal.size,
             "count": len(entries),
-            "requests": [e.to_json(_render_time) for e in entries],
+            "last_id": rt.journal.last_id,
+            "requests": [
+                e.detail_json(_render_time) if detail else e.to_json(_render_time) for e in entries
+            ],
         }
     )
+
+
+async def get_request(request: Request) -> Response:
+    """One journal entry with its headers and body summary (credentials masked)."""
+    raw = request.path_params["entry_id"]
+    entry_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    entry = None if entry_id is None else runtime(request).journal.get(entry_id)
+    if entry is None:
+        raise ControlError(
+            f"no journal entry {raw!r} (it may have fallen off the ring)",
+            status_code=404,
+            error_code="not_found",
+        )
+    return JSONResponse(entry.detail_json(_render_time))
+
+
+def _truthy(raw: str) -> bool:
+    return raw.lower() in ("1", "true", "yes")
 
 
 async def clear_requests(request: Request) -> Response:
@@ -163,10 +197,14 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
         "kind": "control",
         "description": (
             "Every vendor request with status, duration, key and injected fault, oldest "
-            "first; filters method, path_prefix, api_key, vendor, faulted, limit."
+            "first; filters method, path_prefix, api_key, vendor, faulted, status (404 or "
+            "4xx), after (an id: only newer ones), limit; detail=true adds the headers and "
+            "body summaries (credentials masked), as GET /_emulator/requests/{id} does."
         ),
         "example": (
             "GET /_emulator/requests?vendor=kintsugi&faulted=true&limit=20\n"
+            "GET /_emulator/requests?after=120&status=4xx&detail=true\n"
+            "GET /_emulator/requests/121\n"
             "DELETE /_emulator/requests?api_key=my-key"
         ),
     },
@@ -216,8 +254,14 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
         "api": "emulator",
         "name": "introspection",
         "kind": "control",
-        "description": "Health, the configured keys and plans, and this list.",
-        "example": "GET /_emulator/health\nGET /_emulator/tenants\nGET /_emulator/scenarios",
+        "description": (
+            "Health, the configured keys and plans, the keys holding state with their "
+            "counts and the clock (overview), and this list."
+        ),
+        "example": (
+            "GET /_emulator/health\nGET /_emulator/tenants\nGET /_emulator/overview?limit=100\n"
+            "GET /_emulator/scenarios"
+        ),
     },
 ]
 
@@ -303,6 +347,7 @@ routes: list[BaseRoute] = [
     Route("/reset", reset, methods=["POST"]),
     Route("/requests", list_requests, methods=["GET"]),
     Route("/requests", clear_requests, methods=["DELETE"]),
+    Route("/requests/{entry_id}", get_request, methods=["GET"]),
     Route("/scenarios", list_scenarios, methods=["GET"]),
     Route("/tenants", list_tenants, methods=["GET"]),
     Route("/state", get_state, methods=["GET"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.control import spec_browse
 from emulator.core.openapi import (
     NO_SECURITY,
     ApiPart,
@@ -126,8 +127,13 @@ def components() -> dict[str, Schema]:
             "attempts": array(ref("ControlDeliveryAttempt")),
             "headers": {"type": "object", "additionalProperties": string()},
             "body": _ANY,
-        }
-    )
+        },
+        required=(
+            "id", "api_key", "session_id", "user_id", "event", "url", "status", "created_at",
+            "finished_at", "next_attempt_at", "redelivery_of", "note", "attempt_count", "attempts",
+        ),
+        description="headers and body are left out of brief listings (brief=true)",
+    )  # fmt: skip
     summary = {
         "type": "object",
         "properties": {s: integer(minimum=0) for s in DELIVERY_STATUSES},
@@ -214,6 +220,7 @@ def components() -> dict[str, Schema]:
                 "example": _ANY,
             }
         ),
+        **spec_browse.components(),
         "ControlContractViolation": obj(
             {
                 "method": string(),
@@ -301,6 +308,7 @@ def paths() -> dict[str, dict[str, Any]]:
     kintsugi_key = _tenant("The tenant (400 missing_api_key without it)")
     callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
+        **spec_browse.paths(),
         "/_emulator/health": {
             "get": _op(
                 "control_health",
@@ -349,7 +357,15 @@ def paths() -> dict[str, dict[str, Any]]:
                         {
                             "capacity": integer(minimum=0),
                             "count": integer(minimum=0),
-                            "requests": array(ref("ControlJournalEntry")),
+                            "last_id": integer("id of the newest entry (0: none)", minimum=0),
+                            "requests": array(
+                                {
+                                    "anyOf": [
+                                        ref("ControlJournalEntry"),
+                                        ref("ControlJournalDetail"),
+                                    ]
+                                }
+                            ),
                         }
                     ),
                 ),
@@ -360,6 +376,9 @@ def paths() -> dict[str, dict[str, Any]]:
                     *_TENANT,
                     query("vendor", string(), "asleep, kintsugi"),
                     query("faulted", string(), "true: only faulted requests"),
+                    query("status", string(pattern="^[1-5xX][0-9xX]{2}$"), "404, or a class: 4xx"),
+                    query("after", integer(minimum=0), "Only entries with a higher id"),
+                    query("detail", enum(("true", "false")), "true: headers and body summaries"),
                     query("limit", integer(minimum=0), "The newest N"),
                 ],
             ),
@@ -580,6 +599,7 @@ def paths() -> dict[str, dict[str, Any]]:
                         {
                             "capacity": integer(minimum=0),
                             "count": integer(minimum=0),
+                            "total": integer("deliveries matching the filters", minimum=0),
                             "summary": ref("ControlDeliverySummary"),
                             "callbacks": array(ref("ControlDelivery")),
                         }
@@ -594,6 +614,8 @@ def paths() -> dict[str, dict[str, Any]]:
                     query("event", string(minLength=1), "Only this event"),
                     query("status", enum(DELIVERY_STATUSES), "Only this status"),
                     query("limit", integer(minimum=0), "The newest N"),
+                    query("offset", integer(minimum=0), "Skip the newest N first"),
+                    query("brief", enum(("true", "false")), "true: no headers and bodies"),
                 ],
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
@@ -863,6 +885,9 @@ def paths() -> dict[str, dict[str, Any]]:
                     "The sessions",
                     obj(
                         {
+                            "total": integer(minimum=0),
+                            "offset": integer(minimum=0),
+                            "limit": nullable(integer(minimum=1)),
                             "sessions": array(
                                 obj(
                                     {
@@ -877,15 +902,23 @@ def paths() -> dict[str, dict[str, Any]]:
                                                 "failed",
                                             )
                                         ),
+                                        "created_time": string("ISO 8601, UTC"),
+                                        "updated_time": string("ISO 8601, UTC"),
                                     },
                                     additional=True,
                                 )
-                            )
+                            ),
                         }
                     ),
                 ),
-                _err(400, "`missing_api_key`"),
-                parameters=kintsugi_key,
+                _err(400, "`missing_api_key`, or a bad paging parameter"),
+                parameters=[
+                    *kintsugi_key,
+                    query("limit", integer(minimum=1, maximum=500), "A page of N (omit: all)"),
+                    query("offset", integer(minimum=0), "Skip N first"),
+                    query("order", enum(("asc", "desc")), "asc: oldest first (default)"),
+                    query("user_id", string(minLength=1), "Only this user's sessions"),
+                ],
                 source_text="emulator (docs/kintsugi.md, Forcing outcomes)",
             )
         },

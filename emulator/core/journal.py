@@ -6,6 +6,11 @@ whose connection was dropped on purpose is recorded with status 0. The emulator'
 ``/_emulator`` calls are not recorded: the journal is about the client under test.
 Bounded (``journal_size``, 0 turns it off) because unbounded journals are the classic
 mock-server OOM (anchors.md §1c: aimock, WireMock #29).
+
+Besides the summary line, each entry keeps what is free to keep: the request's and
+the response's header lists (references to what the server handed over, not copies),
+the response's size and its first ``EXCERPT_BYTES`` bytes. Bodies are never kept.
+``Entry.detail_json`` shows them with credentials masked (``emulator.core.secrets``).
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.headers import header
+from emulator.core.secrets import mask, masked_headers
 
 CONTROL_PREFIX = "/_emulator"
+EXCERPT_BYTES = 256
+Headers = list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +44,10 @@ class Entry:
     api_key: str | None
     vendor: str
     fault: str | None
+    request_headers: Headers
+    response_headers: Headers | None
+    response_bytes: int
+    response_excerpt: bytes | None
 
     def to_json(self, render_time: Callable[[float], str]) -> dict[str, Any]:
         return {
@@ -51,11 +63,60 @@ class Entry:
             "fault": self.fault,
         }
 
+    def detail_json(self, render_time: Callable[[float], str]) -> dict[str, Any]:
+        """``to_json`` plus headers and body summaries; every credential masked."""
+        found = self.to_json(render_time)
+        found["api_key"] = None if self.api_key is None else mask(self.api_key)
+        response = self.response_headers or []
+        found.update(
+            {
+                "request_headers": masked_headers(self.request_headers),
+                "response_headers": masked_headers(response),
+                "request_body": {
+                    "content_type": _value(self.request_headers, b"content-type"),
+                    "length": _length(self.request_headers),
+                },
+                "response_body": {
+                    "content_type": _value(response, b"content-type"),
+                    "length": self.response_bytes,
+                    "excerpt": (
+                        None
+                        if not self.response_excerpt
+                        else self.response_excerpt.decode("utf-8", "replace")
+                    ),
+                },
+            }
+        )
+        return found
+
+
+def _value(headers: Headers, name: bytes) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _length(headers: Headers) -> int | None:
+    raw = _value(headers, b"content-length")
+    return int(raw) if raw is not None and raw.isdigit() else None
+
+
+def status_matches(pattern: str, status: int) -> bool:
+    """``404`` matches one status, ``4xx`` a class (``x`` for any digit)."""
+    text = str(status)
+    return len(pattern) == len(text) and all(
+        p in ("x", "X") or p == c for p, c in zip(pattern, text, strict=True)
+    )
+
 
 # What the journal keeps per request: Entry's fields but ``id`` and ``vendor``, in
 # order. A plain tuple: building a frozen dataclass per request cost more than the
 # rest of recording. ``vendor`` follows from the path, so it is worked out when read.
-Row = tuple[float, str, str, str, int, float, str | None, str | None]
+Row = tuple[
+    float, str, str, str, int, float, str | None, str | None, Headers, Headers | None, int,
+    bytes | None,
+]  # fmt: skip
 _API_KEY = 6  # Row's index of api_key
 
 
@@ -80,10 +141,28 @@ class Journal:
         if not self.size:
             return ()
         classify = self.classify
-        return (
-            Entry(n, time, method, path, query, status, duration, key, classify(path), fault)
-            for n, (time, method, path, query, status, duration, key, fault) in self._rows
-        )
+        return (Entry(n, *row[:7], classify(row[2]), *row[7:]) for n, row in self._rows)
+
+    def _since(self, after: int) -> Iterable[Entry]:
+        """Entries with an id above ``after``: only those are built (a live tail
+        asking every second for what is new reads a few rows, not the whole ring)."""
+        newer: list[tuple[int, Row]] = []
+        for item in reversed(self._rows):
+            if item[0] <= after:
+                break
+            newer.append(item)
+        classify = self.classify
+        return (Entry(n, *row[:7], classify(row[2]), *row[7:]) for n, row in reversed(newer))
+
+    @property
+    def last_id(self) -> int:
+        """The id of the newest entry (0 when empty)."""
+        return self._rows[-1][0] if self.size and self._rows else 0
+
+    def get(self, entry_id: int) -> Entry | None:
+        for entry in self._since(entry_id - 1):
+            return entry if entry.id == entry_id else None
+        return None
 
     def query(
         self,
@@ -93,9 +172,11 @@ class Journal:
         api_key: str | None = None,
         vendor: str | None = None,
         faulted: bool | None = None,
+        status: str | None = None,
+        after: int | None = None,
         limit: int | None = None,
     ) -> list[Entry]:
-        found = self._entries()
+        found = self._entries() if after is None else self._since(after)
         if method:
             found = (e for e in found if e.method == method.upper())
         if path_prefix:
@@ -106,6 +187,8 @@ class Journal:
             found = (e for e in found if e.vendor == vendor)
         if faulted is not None:
             found = (e for e in found if (e.fault is not None) == faulted)
+        if status:
+            found = (e for e in found if status_matches(status, e.status))
         result = list(found)
         return result[-limit:] if limit else result
 
@@ -145,11 +228,21 @@ class JournalMiddleware:
         # 0: no response reached the client (an injected `drop`). An exception passing
         # through here becomes a 500 outside this middleware, so it is recorded as one.
         status = 0
+        response_headers: Headers | None = None
+        sent = 0
+        excerpt: bytes | None = None
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, response_headers, sent, excerpt
+            kind = message["type"]
+            if kind == "http.response.body":
+                body = message.get("body", b"")
+                if excerpt is None:
+                    excerpt = body[:EXCERPT_BYTES]
+                sent += len(body)
+            elif kind == "http.response.start":
                 status = message["status"]
+                response_headers = message.get("headers")
             await send(message)
 
         try:
@@ -169,5 +262,9 @@ class JournalMiddleware:
                     (time.perf_counter() - started) * 1000,
                     header(scope, b"x-api-key"),
                     state.get("fault") if state else None,
+                    scope.get("headers", []),
+                    response_headers,
+                    sent,
+                    excerpt,
                 )
             )

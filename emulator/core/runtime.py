@@ -73,6 +73,7 @@ class Vendor:
         scenarios: Callable[[], list[Json]] | None = None,
         api_part: Callable[[], ApiPart] | None = None,
         demo: Callable[[Runtime, str], Json] | None = None,
+        summary: Callable[[Runtime, str], dict[str, int]] | None = None,
     ) -> None:
         self.name = name
         self.title = title
@@ -88,6 +89,7 @@ class Vendor:
         self._scenarios = scenarios
         self._api_part = api_part
         self._demo = demo
+        self._summary = summary
         # The prefixes without their slash, computed once: ``serves`` runs per request.
         self._exact = frozenset(p.rstrip("/") for p in prefixes)
 
@@ -111,6 +113,11 @@ class Vendor:
     def load_demo(self, rt: Runtime, api_key: str) -> Json | None:
         """Add this vendor's demo data to ``api_key``'s (just reset) state; a summary."""
         return self._demo(rt, api_key) if self._demo is not None else None
+
+    def summary(self, rt: Runtime, api_key: str) -> dict[str, int]:
+        """What ``api_key`` holds, as counts by name (e.g. ``{"users": 4, "sessions":
+        77}``), for ``GET /_emulator/overview``; only asked about keys with state."""
+        return self._summary(rt, api_key) if self._summary is not None else {}
 
 
 def vendor_for(vendors: Sequence[Vendor], path: str) -> Vendor | None:

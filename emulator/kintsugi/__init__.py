@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulator.core.runtime import Runtime
-from emulator.kintsugi import demo, openapi
+from emulator.kintsugi import control, demo, openapi
 from emulator.kintsugi.routes import advancer, control_routes, routes, scenarios
 from emulator.kintsugi.settings import KintsugiSettings
 from emulator.kintsugi.vendor import KintsugiVendor
@@ -23,4 +23,5 @@ def vendor(settings: KintsugiSettings | None = None) -> KintsugiVendor:
         scenarios=scenarios,
         api_part=openapi.part,
         demo=demo.load,
+        summary=control.summary,
     )

@@ -54,6 +54,8 @@ class Prediction:
     completed_at: float | None = None
     fingerprint: str | None = None
     allowed_sample_rate: int | None = None
+    # What the guardrails measured (routes.audio_summary); None when not inspected.
+    audio: dict[str, Any] | None = None
 
     @property
     def spec(self) -> Model:
@@ -77,6 +79,7 @@ class Prediction:
             "completed_at": self.completed_at,
             "fingerprint": self.fingerprint,
             "allowed_sample_rate": self.allowed_sample_rate,
+            "audio": self.audio,
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class Prediction:
             completed_at=data.get("completed_at"),
             fingerprint=data.get("fingerprint"),
             allowed_sample_rate=data.get("allowed_sample_rate"),
+            audio=data.get("audio"),
         )
 
 
@@ -243,6 +247,7 @@ class KintsugiState:
         api_version: int,
         now: float,
         allowed_sample_rate: int | None = None,
+        audio: dict[str, Any] | None = None,
     ) -> Prediction:
         """Attach the one prediction to a session: failed (``error``) or scored."""
         scores: dict[str, str] = {}
@@ -263,6 +268,7 @@ class KintsugiState:
             completed_at=now if synchronous else None,
             fingerprint=fingerprint,
             allowed_sample_rate=allowed_sample_rate,
+            audio=audio,
         )
         session.prediction = prediction
         self.sessions.put(session.session_id, session)

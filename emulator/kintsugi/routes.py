@@ -20,12 +20,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.audio import audio_fingerprint, check_kintsugi
+from emulator.audio import Verdict, audio_fingerprint, check_kintsugi
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.headers import header
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.runtime import Advancer, Runtime, runtime
+from emulator.kintsugi import control
+from emulator.kintsugi.control import control_state
 from emulator.kintsugi.errors import (
     AUDIO_ERRORS,
     InvalidApiKey,
@@ -33,7 +35,7 @@ from emulator.kintsugi.errors import (
     UnstandardAudio,
     UnsupportedAudioSpec,
 )
-from emulator.kintsugi.models import KintsugiState, Session, state_of
+from emulator.kintsugi.models import KintsugiState, state_of
 from emulator.kintsugi.outcomes import AUDIO_MESSAGES, Outcome
 from emulator.kintsugi.schemas import (
     parse_feedback,
@@ -85,20 +87,41 @@ async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], bytes 
 
 def _screen(
     audio: bytes, outcome: Outcome, s: KintsugiSettings
-) -> tuple[dict[str, str] | None, str | None]:
-    """(predict_error, fingerprint): the guardrail failure, or the recording's identity."""
+) -> tuple[dict[str, str] | None, str | None, dict[str, Any] | None]:
+    """(predict_error, fingerprint, audio summary): the guardrail failure, or the
+    recording's identity; and what was measured (None for a forced error)."""
     if outcome.error is not None:
-        return {"error": outcome.error, "message": AUDIO_MESSAGES[outcome.error]}, None
+        return {"error": outcome.error, "message": AUDIO_MESSAGES[outcome.error]}, None, None
     verdict = check_kintsugi(
         audio,
         min_sample_rate=s.min_sample_rate,
         max_channels=s.max_channels,
         min_voice_seconds=s.min_voice_seconds,
     )
+    summary = audio_summary(verdict)
     if not verdict.ok:
         code = verdict.code or "unstandard_audio"
-        return {"error": code, "message": verdict.message or AUDIO_MESSAGES[code]}, None
-    return None, audio_fingerprint(audio)
+        return {"error": code, "message": verdict.message or AUDIO_MESSAGES[code]}, None, summary
+    return None, audio_fingerprint(audio), summary
+
+
+def audio_summary(verdict: Verdict) -> dict[str, Any]:
+    """What the guardrails saw, kept with the prediction for the inspector. An accepted
+    recording's voice is a lower bound: measuring stops once the threshold is met."""
+    info = verdict.info
+    voice = verdict.voice_seconds
+    duration = info.duration_seconds
+    return {
+        "container": str(info.container),
+        "sample_rate": info.sample_rate,
+        "channels": info.channels,
+        "duration_seconds": None if duration is None else round(duration, 3),
+        "voice_seconds": None if voice is None else round(voice, 2),
+        "voice_seconds_at_least": verdict.ok,
+        "size_bytes": info.size_bytes,
+        "accepted": verdict.ok,
+        "reason": verdict.reason,
+    }
 
 
 def _allowed_sample_rate(raw: str | None) -> int | None:
@@ -166,7 +189,7 @@ def _predict_v1(model: Model) -> Endpoint:
         if audio is None:
             raise UnstandardAudio(version=1)
         outcome = state.outcome_for(session)
-        error, fingerprint = _screen(audio, outcome, s)
+        error, fingerprint, summary = _screen(audio, outcome, s)
         if error is not None:
             # A rejected recording does not use the session up: it may be retried.
             raise AUDIO_ERRORS[error["error"]](version=1)
@@ -179,6 +202,7 @@ def _predict_v1(model: Model) -> Endpoint:
             error=None,
             api_version=1,
             now=rt.clock.timestamp(),
+            audio=summary,
         )
         return JSONResponse(render_v1_result(session), status_code=s.v1_predict_status)
 
@@ -197,7 +221,7 @@ def _predict_v2(model: Model) -> Endpoint:
             raise UnstandardAudio(version=2)
         rate = _allowed_sample_rate(fields.get("allowed_sample_rate"))
         outcome = state.outcome_for(session)
-        error, fingerprint = _screen(audio, outcome, s)
+        error, fingerprint, summary = _screen(audio, outcome, s)
         if error is not None and s.v2_audio_failure == "reject":
             raise AUDIO_ERRORS[error["error"]](version=2)
         state.submit(
@@ -210,6 +234,7 @@ def _predict_v2(model: Model) -> Endpoint:
             api_version=2,
             now=rt.clock.timestamp(),
             allowed_sample_rate=rate,
+            audio=summary,
         )
         # 202 + {session_id, status} (java-gen PredictResponsePredictionInitiated, §4.2).
         return JSONResponse(
@@ -327,41 +352,8 @@ routes: list[BaseRoute] = [
 # The tenant is the X-API-Key header (``?api_key=`` is an alias: core.control_tenant).
 
 
-def _control_state(request: Request) -> tuple[Runtime, KintsugiState]:
-    rt = runtime(request)
-    key = named_tenant(request)
-    if not key:
-        raise ControlError(
-            "send the X-API-Key of the tenant whose Kintsugi state you mean",
-            error_code="missing_api_key",
-        )
-    return rt, state_of(rt.store.namespace(key))
-
-
-def _status(session: Session, policy: ProgressionPolicy, now: float) -> str:
-    prediction = session.prediction
-    if prediction is None:
-        return "initiated" if session.consent else "no_consent"
-    if not prediction.done(policy, now):
-        return "processing"
-    return "failed" if prediction.error else "success"
-
-
-async def list_sessions(request: Request) -> Response:
-    rt, state = _control_state(request)
-    policy, now = _policy(rt), rt.clock.timestamp()
-    return JSONResponse(
-        {
-            "sessions": [
-                {**s.to_json(), "status": _status(s, policy, now)}
-                for s in sorted(state.sessions.values(), key=lambda s: s.seq)
-            ]
-        }
-    )
-
-
 async def list_outcomes(request: Request) -> Response:
-    _, state = _control_state(request)
+    _, state = control_state(request)
     rows = zip(state.outcomes.keys(), state.outcomes.values(), strict=True)
     return JSONResponse({"outcomes": [{"key": k, "outcome": o.to_json()} for k, o in rows]})
 
@@ -373,7 +365,7 @@ def _outcome_endpoints(scope: str) -> tuple[Endpoint, Endpoint]:
         return f"{scope}:{request.path_params['ident']}"
 
     async def put_outcome(request: Request) -> Response:
-        _, state = _control_state(request)
+        _, state = control_state(request)
         body = parse_json(await request.body())
         try:
             outcome = Outcome.from_json(body)
@@ -385,7 +377,7 @@ def _outcome_endpoints(scope: str) -> tuple[Endpoint, Endpoint]:
         return JSONResponse({"key": key_of(request), "outcome": outcome.to_json()})
 
     async def delete_outcome(request: Request) -> Response:
-        _, state = _control_state(request)
+        _, state = control_state(request)
         existed = key_of(request) in state.outcomes
         state.outcomes.delete(key_of(request))
         return JSONResponse({"key": key_of(request), "deleted": existed})
@@ -438,7 +430,7 @@ async def advance(request: Request) -> Response:
 
 
 control_routes: list[BaseRoute] = [
-    Route("/sessions", list_sessions, methods=["GET"]),
+    *control.routes,
     Route("/outcomes", list_outcomes, methods=["GET"]),
     *(
         Route(f"/outcomes/{plural}/{{ident}}", endpoint, methods=[method])
@@ -497,8 +489,12 @@ def scenarios() -> list[dict[str, Any]]:
         ),
         (
             "kintsugi-sessions",
-            "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status.",
-            "GET /_emulator/kintsugi/sessions",
+            "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status; "
+            "page with limit, offset, order=desc, user_id. One session shows its prediction, "
+            "what the audio checks measured and the feedback.",
+            "GET /_emulator/kintsugi/sessions\n"
+            "GET /_emulator/kintsugi/sessions?limit=20&offset=0&order=desc\n"
+            "GET /_emulator/kintsugi/sessions/<session_id>",
         ),
         (
             "kintsugi-outcomes",

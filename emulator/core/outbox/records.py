@@ -94,8 +94,10 @@ class Delivery:
         except ValueError:
             return self.body.decode("utf-8", "replace")
 
-    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
-        return {
+    def to_json(self, render_time: RenderTime = iso_time, *, brief: bool = False) -> dict[str, Any]:
+        """The delivery as JSON; ``brief`` leaves out ``headers`` and ``body`` (a
+        SESSION_COMPLETE body holds whole stage arrays: listings need not parse it)."""
+        found: dict[str, Any] = {
             "id": self.id,
             "api_key": self.api_key,
             "session_id": self.session_id,
@@ -112,9 +114,11 @@ class Delivery:
             "note": self.note,
             "attempt_count": len([a for a in self.attempts if not a.duplicate]),
             "attempts": [a.to_json(render_time) for a in self.attempts],
-            "headers": dict(self.headers),
-            "body": self.json_body(),
         }
+        if not brief:
+            found["headers"] = dict(self.headers)
+            found["body"] = self.json_body()
+        return found
 
 
 @dataclass(slots=True)
