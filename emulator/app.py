@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     for vendor in vendors:
         vendor.install(rt)
     if settings.demo:
-        demo.install(rt)
+        demo.install(rt, base_url=_listen_url(settings))
     # The environment variable counts here too (not only through Settings.from_env),
     # so a test suite can switch validation on for every app it builds.
     validate = settings.validate_responses or contract.env_enabled(os.environ)
@@ -167,6 +167,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.router = IndexedRouter(routes, redirect_slashes=False, lifespan=lifespan)
     attach(app, rt)
     return app
+
+
+def _listen_url(settings: Settings) -> str:
+    """Where the app is reached on this machine (the demo's webhooks name it)."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 def _runtime(settings: Settings, vendors: tuple[Vendor, ...]) -> Runtime:

@@ -11,7 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.asleep import demo as asleep_demo
 from emulator.asleep.demo import SLEEPERS
+from emulator.asleep.profiles import Profile
 from emulator.control.demo import DEMO_API_KEY, load_demo
 from emulator.kintsugi.demo import PATIENTS
 from emulator.settings import Settings
@@ -43,42 +45,101 @@ def test_demo_flag_loads_data_that_every_read_endpoint_shows() -> None:
                 headers={**h, "x-user-id": user_id},
                 params={"limit": 100, "order_by": "ASC"},
             ).json()["result"]["sleep_session_list"]
-            assert len(listed) == sleeper.nights >= 14
+            assert len(listed) == sleeper.sessions
+            assert sleeper.nights >= 7
             assert {s["state"] for s in listed} == {"COMPLETE"}
             assert {s["created_timezone"] for s in listed} == {sleeper.zone}
-            # A night's end is start + its uploaded chunks: every chunk arrived.
+            # A night's end is start + its uploaded chunks: the last chunk arrived.
             assert all(s["last_received_seq_num"] + 1 == s["time_in_bed"] // 30 for s in listed)
-            first = listed[0]["session_start_time"][:10]
             stats = client.get(
                 f"/data/v1/users/{user_id}/average-stats",
                 headers={**h, "timezone": sleeper.zone},
                 params={"start_date": "2025-01-01", "end_date": "2025-03-01"},
             ).json()["result"]
-            assert stats["average_stats"] is not None, first
-            assert len(stats["slept_sessions"]) == sleeper.nights
             one = client.get(
                 f"/data/v3/sessions/{listed[-1]['session_id']}",
                 headers={**h, "x-user-id": user_id},
             ).json()["result"]
-            assert one["peculiarities"] == []
-            assert one["stat"]["time_in_sleep"] > 0
+            if sleeper.profile is Profile.NEVER_SLEPT:
+                assert stats["average_stats"] is None
+                assert len(stats["never_slept_sessions"]) == sleeper.nights
+                assert one["peculiarities"] == ["NEVER_SLEPT"]
+            else:
+                assert stats["average_stats"] is not None
+                assert len(stats["slept_sessions"]) == sleeper.nights
+                assert one["peculiarities"] == []
+                assert one["stat"]["time_in_sleep"] > 0
             profile = client.get(f"/_emulator/asleep/users/{user_id}/profile", headers=h).json()
             assert profile == {"user_id": user_id, "profile": sleeper.profile.value,
                                "source": "control"}  # fmt: skip
         for patient in PATIENTS:
             records = client.get(f"/v2/predict/users/{patient.user_id}", headers=h).json()
-            assert len(records) == len(patient.predictions)
-            assert {r["status"] for r in records} <= {"success", "failed"}
+            assert len(records) == patient.predictions
             with_feedback = [r for r in records if "actual_score" in r]
-            assert len(with_feedback) == sum(1 for _, kinds in patient.predictions if kinds)
-        failed = [
+            assert len(with_feedback) == sum(1 for step in patient.steps if step.feedback)
+        records = [
             r
             for p in PATIENTS
             for r in client.get(f"/v2/predict/users/{p.user_id}", headers=h).json()
-            if r["status"] == "failed"
         ]
-        assert len(failed) == 1
-        assert failed[0]["predict_error"]["error"] == "insufficient_audio_length"
+        failed = sorted(r["predict_error"]["error"] for r in records if r["status"] == "failed")
+        assert failed == ["insufficient_audio_length", "unstandard_audio", "unsupported_audio_spec"]
+
+
+def test_the_ordinary_sleeper_has_a_gap_night_and_a_nap_too_short_to_analyse() -> None:
+    with TestClient(create_app(_settings(demo=True))) as client:
+        h = {"x-api-key": DEMO_API_KEY}
+        users = client.get("/_emulator/asleep/users", headers=h).json()["users"]
+        (normal,) = [u for u in users if u["profile"] == "normal"]
+        sessions = client.get(
+            f"/_emulator/asleep/users/{normal['user_id']}/sessions", headers=h
+        ).json()["sessions"]
+        short = [s for s in sessions if "TOO_SHORT_FOR_ANALYSIS" in s["peculiarities"]]
+        assert len(short) == 1
+        assert short[0]["time_in_bed"] == 12 * 60
+        (gap,) = [s for s in sessions if s["missing_data_ratio"] > 0]
+        night = client.get(f"/_emulator/asleep/sessions/{gap['session_id']}", headers=h).json()
+        start, end = asleep_demo.GAP_EPOCHS
+        assert set(night["sleep_stages"][start:end]) == {-1}
+        assert -1 not in night["sleep_stages"][:start] + night["sleep_stages"][end:]
+
+
+def test_the_webhook_history_shows_retries_and_a_receiver_that_stayed_down() -> None:
+    with TestClient(create_app(_settings(demo=True))) as client:
+        log = client.get("/_emulator/callbacks", params={"api_key": DEMO_API_KEY}).json()
+    deliveries = log["callbacks"]
+    assert len(deliveries) == len(SLEEPERS) * asleep_demo.WEBHOOK_NIGHTS
+    assert {d["event"] for d in deliveries} == {"SESSION_COMPLETE"}
+    assert log["summary"]["delivered"] == len(deliveries) - 1
+    (failed,) = [d for d in deliveries if d["status"] == "failed"]
+    assert failed["attempt_count"] == 5
+    assert failed["url"].endswith("/_emulator/demo/receiver?status=503")
+    retried = [d for d in deliveries if d["status"] == "delivered" and d["attempt_count"] == 2]
+    assert retried
+    assert all(d["attempts"][0]["status"] == 503 for d in retried)
+    assert all(d["body"]["data"]["session"]["id"] == d["session_id"] for d in deliveries)
+
+
+def test_kintsugi_sessions_show_every_status_and_label() -> None:
+    with TestClient(create_app(_settings(demo=True))) as client:
+        sessions = client.get(
+            "/_emulator/kintsugi/sessions", headers={"x-api-key": DEMO_API_KEY}
+        ).json()["sessions"]
+    assert {s["status"] for s in sessions} == {
+        "initiated", "no_consent", "processing", "success", "failed",
+    }  # fmt: skip
+    labels = {
+        label
+        for s in sessions
+        if s["prediction"] is not None
+        for label in s["prediction"]["scores"].values()
+    }
+    assert {
+        "no_to_mild", "mild_to_moderate", "moderate_to_severe", "false", "true",
+        "additional_consideration_required", "no_or_minimal", "mild", "moderate", "severe",
+    } <= labels  # fmt: skip
+    assert all(s["prediction"]["audio"] for s in sessions if s["prediction"] is not None)
+    assert {s["api_version"] for s in sessions} == {1, 2}
 
 
 def test_profiles_show_in_the_numbers() -> None:
@@ -164,7 +225,7 @@ def test_loading_is_quick() -> None:
     summary = load_demo(app.state.runtime)
     elapsed = time.perf_counter() - started
     nights = sum(u["sessions"] for u in summary["asleep"]["users"])
-    assert nights == sum(s.nights for s in SLEEPERS) == 77
+    assert nights == sum(s.sessions for s in SLEEPERS) == 92
     # No bound on the time here (machines vary): the figure is printed, and measured in
     # docs/demo-data.md.
     print(f"\n[demo] loaded in {elapsed:.2f} s")

@@ -236,4 +236,8 @@ def _steer(case: schemathesis.Case[Any], w: World) -> None:
 )
 def test_api_conforms(case: schemathesis.Case[Any], world: World) -> None:
     _steer(case, world)
-    case.call_and_validate(checks=CHECKS)
+    checks = CHECKS
+    if case.operation.path == "/_emulator/demo/receiver":
+        # The demo's receiver answers the status it is asked for, 5xx included.
+        checks = [c for c in CHECKS if c is not not_a_server_error]
+    case.call_and_validate(checks=checks)

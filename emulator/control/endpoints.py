@@ -234,10 +234,14 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
         "description": (
             "Replace a key's state with the demo data set: Asleep users with weeks of "
             "COMPLETE nights (good_sleeper, insomnia, severe_unstable_breathing, "
-            "heavy_snorer) and Kintsugi patients with predictions and feedback. Also "
-            "--demo at start-up (key demo-key)."
+            "heavy_snorer, normal with a gap and a nap too short to analyse, never_slept) "
+            "and their webhook history, and Kintsugi patients with predictions of every "
+            "outcome and feedback. Also --demo at start-up (key demo-key). The demo's "
+            "webhooks go to the emulator's own receiver, which answers 200 or ?status=."
         ),
-        "example": "POST /_emulator/demo?api_key=demo-key",
+        "example": (
+            "POST /_emulator/demo?api_key=demo-key\nPOST /_emulator/demo/receiver?status=503"
+        ),
     },
     {
         "api": "emulator",

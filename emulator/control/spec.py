@@ -1002,6 +1002,26 @@ def paths() -> dict[str, dict[str, Any]]:
                 source_text="emulator (docs/openapi.md, Response validation)",
             )
         },
+        "/_emulator/demo/receiver": {
+            "post": _op(
+                "control_demo_receiver",
+                "The demo's webhook receiver: 200, or the status asked for",
+                *(
+                    _ok("Received (or the status asked for)", obj({"received": boolean()}), code)
+                    for code in (200, 400, 404, 410, 429, 500, 502, 503, 504)
+                ),
+                _BAD,
+                parameters=[
+                    query(
+                        "status",
+                        enum_int((200, 400, 404, 410, 429, 500, 502, 503, 504)),
+                        "Answer with this status (default 200)",
+                    )
+                ],
+                request_body=json_body(_ANY, required=False),
+                source_text="emulator (docs/inspector.md)",
+            )
+        },
         "/_emulator/demo": {
             "post": _op(
                 "control_load_demo",

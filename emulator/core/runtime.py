@@ -72,7 +72,7 @@ class Vendor:
         install: Callable[[Runtime], None] | None = None,
         scenarios: Callable[[], list[Json]] | None = None,
         api_part: Callable[[], ApiPart] | None = None,
-        demo: Callable[[Runtime, str], Json] | None = None,
+        demo: Callable[[Runtime, str, str], Json] | None = None,
         summary: Callable[[Runtime, str], dict[str, int]] | None = None,
     ) -> None:
         self.name = name
@@ -110,9 +110,11 @@ class Vendor:
         """This vendor's part of the OpenAPI document."""
         return self._api_part() if self._api_part is not None else None
 
-    def load_demo(self, rt: Runtime, api_key: str) -> Json | None:
-        """Add this vendor's demo data to ``api_key``'s (just reset) state; a summary."""
-        return self._demo(rt, api_key) if self._demo is not None else None
+    def load_demo(self, rt: Runtime, api_key: str, receiver: str) -> Json | None:
+        """Add this vendor's demo data to ``api_key``'s (just reset) state; a summary.
+
+        ``receiver``: the URL the demo's webhooks went to (the emulator's own)."""
+        return self._demo(rt, api_key, receiver) if self._demo is not None else None
 
     def summary(self, rt: Runtime, api_key: str) -> dict[str, int]:
         """What ``api_key`` holds, as counts by name (e.g. ``{"users": 4, "sessions":
