@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emulator import asleep, control, kintsugi
+from emulator import asleep, control, inspector, kintsugi
 from emulator.control import contract, demo
 from emulator.control import openapi as control_openapi
 from emulator.control.endpoints import CLOCK_MAX, CLOCK_MIN
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # only the routes sharing a request's first two path segments.
     routes = [route for vendor in vendors for route in vendor.routes]
     routes += control.routes(rt, document=document, record=record)
+    routes += inspector.routes  # the web UI, /_emulator/ui/ (after the control API)
     app.router = IndexedRouter(routes, redirect_slashes=False, lifespan=lifespan)
     attach(app, rt)
     return app

@@ -1,8 +1,8 @@
 """Read-only Kintsugi controls under ``/_emulator/kintsugi``: a tenant's sessions.
 
-* ``GET /sessions`` - the tenant's sessions (``X-API-Key``) with their status; without
-  paging parameters every session, oldest first (as it always was); with ``limit``,
-  ``offset``, ``order=desc`` and ``user_id`` a page of them, and ``total``;
+* ``GET /sessions`` - the tenant's sessions (``X-API-Key``) with their status, oldest
+  first by creation time; without paging parameters all of them; with ``limit``,
+  ``offset``, ``order=desc`` and ``user_id`` a page of them; ``total`` counts them all;
 * ``GET /sessions/{session_id}`` - one session: consent, metadata, its prediction
   (model, granularity, status, labels, predict_error), what the audio guardrails
   measured (rate, channels, duration, seconds of voice) and the clinician feedback.
@@ -106,7 +106,8 @@ async def list_sessions(request: Request) -> Response:
     sessions = state.sessions.values()
     if user_id is not None:
         sessions = [s for s in sessions if s.user_id == user_id]
-    sessions.sort(key=lambda s: s.seq, reverse=newest_first)
+    # By the virtual time they were made (the clock may have been set back), then seq.
+    sessions.sort(key=lambda s: (s.created_at, s.seq), reverse=newest_first)
     end = None if limit is None else offset + limit
     return JSONResponse(
         {
