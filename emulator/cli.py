@@ -138,6 +138,7 @@ def _assignment(text: str) -> tuple[str, str]:
 
 def serve(settings: object) -> int:
     """Bind, say where, and serve until interrupted."""
+    import dataclasses
     import logging
 
     import uvicorn
@@ -150,11 +151,6 @@ def serve(settings: object) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        app = create_app(settings)
-    except (OSError, ValueError) as exc:
-        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
-        return 2
-    try:
         sock = _bind(settings.host, settings.port)
     except OSError as exc:
         print(
@@ -163,12 +159,23 @@ def serve(settings: object) -> int:
         )
         return 2
     host, port = sock.getsockname()[:2]
+    try:
+        # The port actually bound (--port 0): the demo's webhooks name this address.
+        app = create_app(dataclasses.replace(settings, port=port))
+    except (OSError, ValueError) as exc:
+        sock.close()
+        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
+        return 2
     url = f"http://{_url_host(host)}:{port}"
+    ui = f"http://{_probe_host(host)}:{port}/_emulator/ui/"
     print(
         f"vendor-emulator {__version__} listening on {url} serving "
-        "Asleep (/ai/v1, /data/v1..v3) and Kintsugi Voice (/v1, /v2); control API at /_emulator",
+        "Asleep (/ai/v1, /data/v1..v3) and Kintsugi Voice (/v1, /v2); control API at /_emulator;"
+        f" inspector at {ui}",
         flush=True,
     )
+    if settings.demo:
+        print(f"demo data for API key demo-key: open {ui}?tenant=demo-key", flush=True)
     address_file = settings.address_file or os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
     if address_file:
         Path(address_file).write_text(f"{_probe_host(host)}:{port}\n", encoding="utf-8")

@@ -128,6 +128,10 @@ def test_log_lists_deliveries_with_attempts_oldest_first(env: Env) -> None:
         ("api_key=k2", [3]),
         ("status=failed", [1]),
         ("limit=2", [2, 3]),
+        ("limit=1&offset=1", [2]),
+        ("limit=2&offset=2", [1]),
+        ("offset=1", [1, 2]),
+        ("offset=9", []),
         ("api_key=k1&session_id=s1", [1]),
     ],
 )
@@ -140,7 +144,22 @@ def test_log_filters(env: Env, query: str, expected: list[int]) -> None:
     assert [d["body"]["n"] for d in got] == expected
 
 
-@pytest.mark.parametrize("query", ["status=lost", "limit=x", "limit=-1", "api_key="])
+def test_the_total_counts_every_match_and_brief_leaves_out_bodies(env: Env) -> None:
+    for n in range(3):
+        env.send(n=n)
+    env.flush()
+    body = env.client.get("/_emulator/callbacks", params={"limit": 1, "brief": "true"}).json()
+    assert body["total"] == 3
+    assert body["count"] == 1
+    (brief,) = body["callbacks"]
+    assert "body" not in brief
+    assert "headers" not in brief
+    assert brief["attempt_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "query", ["status=lost", "limit=x", "limit=-1", "api_key=", "offset=x", "offset=-2"]
+)
 def test_bad_filters_are_control_errors(env: Env, query: str) -> None:
     r = env.client.get(f"/_emulator/callbacks?{query}")
     assert r.status_code == 400

@@ -129,3 +129,34 @@ def test_console_script_is_installed() -> None:
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=20)
     assert done.returncode == 0
     assert "serve" in done.stdout
+
+
+def test_the_start_up_line_names_the_inspector_and_demo_says_open_it() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first, second = proc.stdout.readline(), proc.stdout.readline()
+        match = LINE.search(first)
+        assert match, first
+        ui = f"{match.group(1)}/_emulator/ui/"
+        assert first.rstrip().endswith(f"inspector at {ui}")
+        assert second.strip() == f"demo data for API key demo-key: open {ui}?tenant=demo-key"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                page = httpx.get(ui, params={"tenant": "demo-key"}, timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)

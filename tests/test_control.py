@@ -134,3 +134,45 @@ def test_scenarios_are_listed(emulator_client: TestClient) -> None:
     r = emulator_client.get("/_emulator/scenarios")
     assert r.status_code == 200
     assert isinstance(r.json()["scenarios"], list)
+
+
+def test_journal_after_status_and_detail(emulator_client: TestClient) -> None:
+    h = {"x-api-key": "secret-key-123", "content-type": "application/json"}
+    emulator_client.get("/v2/predict/sessions/x", headers=h)
+    first = emulator_client.get("/_emulator/requests").json()
+    emulator_client.post("/ai/v1/users", headers=h, json={})
+    emulator_client.get("/data/v1/sessions", headers=h)
+    newer = emulator_client.get(
+        "/_emulator/requests", params={"after": first["last_id"], "detail": "true"}
+    ).json()
+    assert [r["path"] for r in newer["requests"]] == ["/ai/v1/users", "/data/v1/sessions"]
+    assert newer["last_id"] == first["last_id"] + 2
+    made = newer["requests"][0]
+    assert ["x-api-key", made["api_key"]] in made["request_headers"]
+    assert "secret-key-123" not in str(made)
+    assert made["api_key"].startswith("sec")
+    assert "…" in made["api_key"]
+    assert made["request_body"] == {"content_type": "application/json", "length": 2}
+    assert made["response_body"]["content_type"] == "application/json"
+    assert made["response_body"]["excerpt"].startswith('{"detail":"success"')
+    assert made["response_body"]["length"] == len(made["response_body"]["excerpt"])
+    errors = emulator_client.get("/_emulator/requests", params={"status": "4xx"}).json()
+    assert {r["status"] // 100 for r in errors["requests"]} == {4}
+    exact = emulator_client.get("/_emulator/requests", params={"status": "201"}).json()
+    assert [r["path"] for r in exact["requests"]] == ["/ai/v1/users"]
+    one = emulator_client.get(f"/_emulator/requests/{made['id']}").json()
+    assert one == made
+
+
+@pytest.mark.parametrize("query", ["status=44", "status=abc", "status=600", "after=x"])
+def test_journal_rejects_bad_filters(emulator_client: TestClient, query: str) -> None:
+    response = emulator_client.get(f"/_emulator/requests?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("entry", ["999", "0", "x", "9" * 30])
+def test_an_unknown_journal_entry_is_404(emulator_client: TestClient, entry: str) -> None:
+    response = emulator_client.get(f"/_emulator/requests/{entry}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
