@@ -282,24 +282,3 @@ def snoring_svg(
         epoch_seconds=epoch_seconds,
         axis_labels=axis_labels,
     )
-
-
-def mix_bar(ratios: Sequence[tuple[str, float | None]]) -> str:
-    """A small stacked bar of stage shares (wake, light, deep, REM) for a table row."""
-    colours = {lane.css: lane.colour for lane in FOUR_STAGE}
-    width, x, parts = 120.0, 0.0, []
-    total = sum(r or 0.0 for _, r in ratios) or 1.0
-    for css, ratio in ratios:
-        w = width * (ratio or 0.0) / total
-        if w > 0:
-            parts.append(
-                f'<rect x="{_fmt(x)}" y="0" width="{_fmt(w)}" height="10" '
-                f'fill="{colours.get(css, "#ccc")}"><title>{css} {round((ratio or 0) * 100)} %'
-                "</title></rect>"
-            )
-        x += w
-    label = ", ".join(f"{css} {round((r or 0) * 100)} %" for css, r in ratios)
-    return (
-        f'<svg class="mix" role="img" aria-label="Stage mix: {label}" viewBox="0 0 120 10" '
-        f'width="120" height="10">{"".join(parts)}</svg>'
-    )

@@ -209,7 +209,10 @@ async def page(request: Request, f: Frame) -> Response:
     for name, fields in DEFAULTS.items():
         if users and fields.get("user_id") == "{user_id}":
             fields = {**fields, "user_id": users[0]["user_id"]}
-        curls[name] = ACTIONS[name](fields, f.tenant, f.base_url).curl(f.base_url, token=token)
+        try:
+            curls[name] = ACTIONS[name](fields, f.tenant, f.base_url).curl(f.base_url, token=token)
+        except BadForm:  # e.g. no tenant to reset yet
+            curls[name] = ""
     return render(
         f,
         "controls.html",

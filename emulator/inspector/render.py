@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -47,7 +48,7 @@ class Frame:
     clock: dict[str, Any]
     started: float = field(default_factory=time.perf_counter)
 
-    def ui(self, path: str = "/", **params: Any) -> str:
+    def ui(self, path: str = "/", /, **params: Any) -> str:
         """A link to an inspector page, keeping the tenant shown."""
         query = {"tenant": self.tenant, **params}
         text = urlencode({k: v for k, v in query.items() if v not in (None, "")})
@@ -70,6 +71,17 @@ def _datetime(value: str | None) -> datetime | None:
 def when(value: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     found = _datetime(value)
     return "—" if found is None else found.strftime(fmt)
+
+
+def when_in(value: str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as the clock in ``zone`` shows it (UTC when the zone is unknown)."""
+    found = _datetime(value)
+    if found is None:
+        return "—"
+    try:
+        return found.astimezone(ZoneInfo(zone)).strftime(fmt)
+    except (ZoneInfoNotFoundError, ValueError):
+        return found.strftime(fmt) + " UTC"
 
 
 def duration(seconds: float | None) -> str:
@@ -162,6 +174,7 @@ def _templates() -> Jinja2Templates:
     env.lstrip_blocks = True
     env.filters.update(
         when=when,
+        when_in=when_in,
         duration=duration,
         percent=percent,
         pretty=pretty,

@@ -69,8 +69,10 @@
       holder.innerHTML = event.data;
       var rows = Array.prototype.slice.call(holder.children);
       for (var i = rows.length - 1; i >= 0; i--) {
-        rows[i].classList.add("fresh");
-        body.insertBefore(rows[i], body.firstChild);
+        var row = rows[i];
+        row.classList.add("fresh");
+        row.addEventListener("animationend", function (e) { e.currentTarget.classList.remove("fresh"); }, { once: true });
+        body.insertBefore(row, body.firstChild);
       }
       while (body.children.length > maxRows) body.removeChild(body.lastChild);
       var empty = document.querySelector("[data-empty]");
