@@ -509,6 +509,9 @@ class AsleepState:
             if session is not None:
                 yield session
 
+    def session_count(self, user_id: str) -> int:
+        return len(self._by_user.get(user_id, ()))
+
     def last_session(self, user_id: str) -> Session | None:
         ids_ = self._by_user.get(user_id)
         if not ids_:

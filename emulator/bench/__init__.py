@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
-from emulator.bench import cases, interference
+from emulator.bench import cases, inspector, interference
 from emulator.bench.report import Row, save, table
 
 CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -22,6 +22,8 @@ CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "night_replay": cases.night_replay,
     "kintsugi_v1_predict": cases.kintsugi_v1_predict,
     "memory": cases.memory,
+    "inspector_pages": inspector.inspector_pages,
+    "journal_stream": inspector.journal_stream,
 }
 
 
@@ -31,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load run")
     parser.add_argument("--json", default="bench-results.json", help="where to save the figures")
     parser.add_argument(
-        "--nights", type=int, default=10_000, help="completed nights stored by the memory case"
+        "--nights",
+        type=int,
+        default=10_000,
+        help="completed nights stored by the memory and inspector_pages cases",
     )
     parser.add_argument(
         "--cases", default=",".join(CASES), help=f"comma-separated subset of {', '.join(CASES)}"

@@ -137,15 +137,8 @@ class Journal:
         if self.size:
             self._rows.append((next(self._ids), row))
 
-    def _entries(self) -> Iterable[Entry]:
-        if not self.size:
-            return ()
-        classify = self.classify
-        return (Entry(n, *row[:7], classify(row[2]), *row[7:]) for n, row in self._rows)
-
     def _since(self, after: int) -> Iterable[Entry]:
-        """Entries with an id above ``after``: only those are built (a live tail
-        asking every second for what is new reads a few rows, not the whole ring)."""
+        """Entries with an id above ``after``, oldest first (only those are built)."""
         newer: list[tuple[int, Row]] = []
         for item in reversed(self._rows):
             if item[0] <= after:
@@ -160,6 +153,8 @@ class Journal:
         return self._rows[-1][0] if self.size and self._rows else 0
 
     def get(self, entry_id: int) -> Entry | None:
+        if not self.size:
+            return None
         for entry in self._since(entry_id - 1):
             return entry if entry.id == entry_id else None
         return None
@@ -176,21 +171,36 @@ class Journal:
         after: int | None = None,
         limit: int | None = None,
     ) -> list[Entry]:
-        found = self._entries() if after is None else self._since(after)
-        if method:
-            found = (e for e in found if e.method == method.upper())
-        if path_prefix:
-            found = (e for e in found if e.path.startswith(path_prefix))
-        if api_key is not None:
-            found = (e for e in found if e.api_key == api_key)
-        if vendor:
-            found = (e for e in found if e.vendor == vendor)
-        if faulted is not None:
-            found = (e for e in found if (e.fault is not None) == faulted)
-        if status:
-            found = (e for e in found if status_matches(status, e.status))
-        result = list(found)
-        return result[-limit:] if limit else result
+        """Matching entries, oldest first; with ``limit`` the newest ``limit`` of them.
+
+        Walked newest first and stopped once ``limit`` matched (or at ``after``): a page
+        asking for the last 100 of a full ring builds 100 entries, not the whole ring.
+        """
+        if not self.size:
+            return []
+        method = method.upper() if method else None
+        classify = self.classify
+        found: list[Entry] = []
+        for n, row in reversed(self._rows):
+            if after is not None and n <= after:
+                break
+            path = row[2]
+            if (
+                (method and row[1] != method)
+                or (path_prefix and not path.startswith(path_prefix))
+                or (api_key is not None and row[_API_KEY] != api_key)
+                or (faulted is not None and (row[7] is not None) != faulted)
+                or (status and not status_matches(status, row[4]))
+            ):
+                continue
+            entry_vendor = classify(path)
+            if vendor and entry_vendor != vendor:
+                continue
+            found.append(Entry(n, *row[:7], entry_vendor, *row[7:]))
+            if limit and len(found) == limit:
+                break
+        found.reverse()
+        return found
 
     def clear(self, api_key: str | None = None) -> int:
         before = len(self._rows)

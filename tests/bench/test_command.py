@@ -43,6 +43,7 @@ def test_bench_writes_a_row_per_figure(tmp_path: Path, capsys: pytest.CaptureFix
             assert row["ratio"] == pytest.approx(row["value"] / row["baseline"])
         assert row["metric"] in printed
     assert "RSS with 20 completed nights" in printed
+    assert "asleep night, first view" in printed
     # Others' and the hypervisor's share of the CPUs per case (Linux /proc/stat).
     shares = doc["machine"]["interference"]
     assert set(shares) == expected
