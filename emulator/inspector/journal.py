@@ -13,7 +13,7 @@ held open by a tab.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -94,7 +94,9 @@ async def stream(request: Request) -> Response:
     )
 
 
-async def _events(client: ControlClient, wanted: dict[str, str], after: int) -> AsyncIterator[str]:
+async def _events(
+    client: ControlClient, wanted: dict[str, str], after: int
+) -> AsyncGenerator[str, None]:
     yield f"retry: {RETRY_MS}\n: live tail of the request journal\n\n"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STREAM_SECONDS

@@ -70,7 +70,7 @@ def test_a_users_sessions_newest_first_in_the_requested_zone(demo: TestClient) -
     item = page["sessions"][0]
     assert item["peculiarities"] == []
     assert set(item["summary"]) >= {"time_in_sleep", "sleep_efficiency", "deep_ratio"}
-    params = {"limit": 5, "offset": 5, "timezone": "Asia/Seoul"}
+    params: dict[str, str | int] = {"limit": 5, "offset": 5, "timezone": "Asia/Seoul"}
     older = demo.get(path, headers=H, params=params).json()
     assert older["sessions"][0]["start_time"] < page["sessions"][-1]["start_time"]
 

@@ -8,7 +8,8 @@ journal's live tail. Every page is photographed on the way: into a temporary
 directory normally, into ``docs/img/`` with ``EMULATOR_UI_SCREENSHOTS=1`` (how the
 pictures in docs/inspector.md are made).
 
-Skipped, saying why, only when Chromium or chromedriver is not installed.
+Skipped, saying why, only when Chromium or chromedriver is not installed (and then a
+failure under CI, which installs them: ``tests.support.tools``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from emulator.inspector.charts import runs
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
 from tests.support import browser
+from tests.support.tools import missing
 
 if TYPE_CHECKING:
     from selenium.webdriver.chrome.webdriver import WebDriver
@@ -54,7 +56,7 @@ def server() -> Iterator[EmulatorServer]:
 def driver() -> Iterator[WebDriver]:
     why = browser.missing()
     if why is not None:
-        pytest.skip(why)
+        missing("chromium and chromedriver", why)  # a visible skip; a failure in CI
     with browser.chromium() as found:
         yield found
 

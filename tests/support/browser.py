@@ -41,7 +41,7 @@ def missing() -> str | None:
     """Why a browser test cannot run here, or None when it can."""
     for path in (CHROMIUM, CHROMEDRIVER):
         if not path.exists():
-            return f"{path} is not installed (Debian: apt-get install chromium chromium-driver)"
+            return f"{path} is missing: apt-get install chromium chromium-driver"
     return None
 
 
