@@ -23,7 +23,7 @@ from emulator.inspector.client import ControlCallError, ControlClient
 from emulator.inspector.render import TEMPLATES, Frame, render, view
 
 SHOWN: Final = 100
-BATCH: Final = 50
+BATCH: Final = 25
 POLL_SECONDS: Final = 0.5
 STREAM_SECONDS: Final = 20.0
 RETRY_MS: Final = 1000
