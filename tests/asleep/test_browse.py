@@ -187,3 +187,11 @@ def test_a_bad_timezone_and_a_missing_key(demo: TestClient) -> None:
 
 def test_every_stat_key_has_a_unit() -> None:
     assert set(STAT_UNITS) == set(STAT_KEYS)
+
+
+def test_the_tenant_may_be_named_by_the_alias_but_not_twice_differently(demo: TestClient) -> None:
+    by_alias = demo.get("/_emulator/asleep/users", params={"api_key": KEY})
+    assert by_alias.json() == _users(demo)
+    both = demo.get("/_emulator/asleep/users", headers=H, params={"api_key": "someone-else"})
+    assert both.status_code == 400
+    assert both.json()["error"] == "conflicting_api_key"

@@ -130,3 +130,13 @@ def test_unknown_session_and_missing_key(client: TestClient) -> None:
     keyless = client.get("/_emulator/kintsugi/sessions/nope")
     assert keyless.status_code == 400
     assert keyless.json()["error"] == "missing_api_key"
+
+
+def test_the_tenant_may_be_named_by_the_alias(client: TestClient) -> None:
+    session = _initiate(client, "u1")
+    found = client.get(f"/_emulator/kintsugi/sessions/{session}", params={"api_key": KEY})
+    assert found.status_code == 200
+    assert found.json()["session_id"] == session
+    clash = client.get("/_emulator/kintsugi/sessions", headers=H, params={"api_key": "other"})
+    assert clash.status_code == 400
+    assert clash.json()["error"] == "conflicting_api_key"
