@@ -59,36 +59,40 @@ def _ok(text: str, schema: Schema) -> tuple[int, Schema]:
     return 200, json_response(text, schema)
 
 
-def components() -> dict[str, Schema]:
+def _journal_detail() -> Schema:
     pairs = array(array(string(), minItems=2, maxItems=2))
+    return obj(
+        {
+            "id": integer(minimum=1),
+            "time": string(),
+            "method": string(),
+            "path": string(),
+            "query": string(),
+            "status": integer(minimum=0),
+            "duration_ms": number(minimum=0),
+            "api_key": nullable(string("masked: prefix…hash")),
+            "vendor": string(),
+            "fault": nullable(string()),
+            "request_headers": pairs,
+            "response_headers": pairs,
+            "request_body": obj(
+                {"content_type": nullable(string()), "length": nullable(integer(minimum=0))}
+            ),
+            "response_body": obj(
+                {
+                    "content_type": nullable(string()),
+                    "length": integer(minimum=0),
+                    "excerpt": nullable(string("the first 256 bytes")),
+                }
+            ),
+        },
+        description="A journal entry with headers (credentials masked) and body summaries.",
+    )
+
+
+def components() -> dict[str, Schema]:
     return {
-        "ControlJournalDetail": obj(
-            {
-                "id": integer(minimum=1),
-                "time": string(),
-                "method": string(),
-                "path": string(),
-                "query": string(),
-                "status": integer(minimum=0),
-                "duration_ms": number(minimum=0),
-                "api_key": nullable(string("masked: prefix…hash")),
-                "vendor": string(),
-                "fault": nullable(string()),
-                "request_headers": pairs,
-                "response_headers": pairs,
-                "request_body": obj(
-                    {"content_type": nullable(string()), "length": nullable(integer(minimum=0))}
-                ),
-                "response_body": obj(
-                    {
-                        "content_type": nullable(string()),
-                        "length": integer(minimum=0),
-                        "excerpt": nullable(string("the first 256 bytes")),
-                    }
-                ),
-            },
-            description="A journal entry with headers (credentials masked) and body summaries.",
-        ),
+        "ControlJournalDetail": _journal_detail(),
         "ControlAsleepUser": obj(
             {
                 "user_id": string(),
@@ -250,30 +254,10 @@ def _tenant(description: str) -> list[dict[str, Any]]:
     ]
 
 
-def paths() -> dict[str, dict[str, Any]]:
-    tenant = _tenant("The tenant to browse (401 without it)")
-    kintsugi_key = _tenant("The tenant (400 missing_api_key without it)")
-    zone = query("timezone", string(), "IANA zone the times are rendered in (default UTC)")
-    unauthorized = _err(401, "`unauthorized`: no known x-api-key")
+def _asleep_paths(
+    tenant: list[dict[str, Any]], zone: dict[str, Any], unauthorized: tuple[int, Schema]
+) -> dict[str, dict[str, Any]]:
     return {
-        "/_emulator/overview": {
-            "get": _op(
-                "control_overview",
-                "The clock, and every key that is configured or holds state, with counts",
-                _ok("The overview", _overview()),
-                _err(400, "A bad paging parameter"),
-                parameters=_page(1000),
-            )
-        },
-        "/_emulator/requests/{entry_id}": {
-            "parameters": [path_param("entry_id", "A journal entry id")],
-            "get": _op(
-                "control_get_request",
-                "One journal entry with headers and body summaries",
-                _ok("The entry", ref("ControlJournalDetail")),
-                _err(404, "`not_found`: no such entry (or it fell off the ring)"),
-            ),
-        },
         "/_emulator/asleep/users": {
             "get": _op(
                 "control_asleep_users",
@@ -316,6 +300,34 @@ def paths() -> dict[str, dict[str, Any]]:
                 parameters=[*tenant, zone],
             ),
         },
+    }
+
+
+def paths() -> dict[str, dict[str, Any]]:
+    tenant = _tenant("The tenant to browse (401 without it)")
+    kintsugi_key = _tenant("The tenant (400 missing_api_key without it)")
+    zone = query("timezone", string(), "IANA zone the times are rendered in (default UTC)")
+    unauthorized = _err(401, "`unauthorized`: no known x-api-key")
+    return {
+        "/_emulator/overview": {
+            "get": _op(
+                "control_overview",
+                "The clock, and every key that is configured or holds state, with counts",
+                _ok("The overview", _overview()),
+                _err(400, "A bad paging parameter"),
+                parameters=_page(1000),
+            )
+        },
+        "/_emulator/requests/{entry_id}": {
+            "parameters": [path_param("entry_id", "A journal entry id")],
+            "get": _op(
+                "control_get_request",
+                "One journal entry with headers and body summaries",
+                _ok("The entry", ref("ControlJournalDetail")),
+                _err(404, "`not_found`: no such entry (or it fell off the ring)"),
+            ),
+        },
+        **_asleep_paths(tenant, zone, unauthorized),
         "/_emulator/kintsugi/sessions/{session_id}": {
             "parameters": [path_param("session_id", "A Kintsugi session of this key")],
             "get": _op(
