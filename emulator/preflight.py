@@ -35,13 +35,11 @@ LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 # Settings any integer suits (a seed only feeds the generators).
 ANY_INTEGER: Final = frozenset({"seed"})
 # Tighter (low, high) than the general rule, by dotted name, inclusive; None keeps the
-# general limit. Zero would stall or void these: no delivery slot, no attempt, no time.
+# general limit. Zero would void these: every body late, every chunk the wrong length.
+# (A section may check its own fields too, as the webhooks section does when built.)
 BOUNDS: Final[dict[str, tuple[float | None, float | None]]] = {
     "port": (0, 65535),
     "body_timeout_seconds": (0.001, None),
-    "webhooks.concurrency": (1, None),
-    "webhooks.max_attempts": (1, None),
-    "webhooks.timeout_seconds": (0.001, None),
     "asleep.chunk_seconds": (0.001, None),
 }
 _MAX_NUMBER: Final = 2**53

@@ -42,7 +42,7 @@ def test_every_bound_names_a_setting() -> None:
         ("port", 65536, "between 0 and 65535"),
         ("journal_size", -1, "journal_size = -1"),
         ("body_timeout_seconds", 0.0, "between 0.001 and"),
-        ("webhooks.concurrency", 0, "between 1 and"),
+        ("asleep.chunk_seconds", 0.0, "between 0.001 and"),
         ("kintsugi.v1_predict_status", 99, "between 100 and 599"),
         ("kintsugi.progression_seconds", float("inf"), "= inf"),
         ("asleep.progression_seconds", 1e12, "between 0 and 1000000000"),

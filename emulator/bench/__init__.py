@@ -1,11 +1,10 @@
 """``vendor-emulator bench``: measure the emulator on this machine, against a baseline.
 
 Each case starts what it needs on loopback, runs several times and reports the median;
-progress goes to stderr (``emulator.bench.progress``), and a case this machine cannot
-run (no ``wrk``) is reported as skipped, in the table and the JSON.
 ratios compare with a bare Starlette + uvicorn app run side by side in the same run
 (``emulator.bench.baseline``). Targets are the project's published goals
-(docs/performance.md).
+(docs/performance.md). Progress goes to stderr (``emulator.bench.progress``); a case
+this machine cannot run (no ``wrk``) is reported as skipped, in the table and the JSON.
 """
 
 from __future__ import annotations
