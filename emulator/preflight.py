@@ -138,9 +138,9 @@ def check_config_file(path: str) -> None:
 
 def _read(path: str, what: str) -> str:
     target = Path(path)
-    if target.is_dir():
-        raise ConfigError(f"{what} {path} is a directory")
     try:
+        if target.is_dir():
+            raise ConfigError(f"{what} {path} is a directory")
         return target.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{what} {path}: {exc.strerror or exc}") from None
@@ -150,7 +150,14 @@ def _read(path: str, what: str) -> str:
 
 def check_writable_file(path: str, what: str) -> None:
     """``path`` is a file this process may write, or can be created as one."""
-    target = Path(path)
+    try:
+        _check_writable(Path(path), what)
+    except OSError as exc:  # e.g. a directory on the way this user may not enter
+        raise ConfigError(f"{what} {path}: {exc.strerror or exc}") from None
+
+
+def _check_writable(target: Path, what: str) -> None:
+    path = str(target)
     if target.is_dir():
         raise ConfigError(f"{what} {path} is a directory")
     if target.exists():

@@ -226,15 +226,30 @@ def test_check_flag_builds_the_app_and_stops(tmp_path: Path) -> None:
     assert state.exists()
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root reads anything")
-def test_unreadable_state_file_is_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_state_file_this_user_cannot_write_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     state = tmp_path / "state.db"
     state.write_bytes(b"")
-    state.chmod(0)
+    # Permission bits do not stop root, whom these tests may run as: deny access here.
+    monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)
     assert main(["serve", "--check", "--state-file", str(state)]) == 2
-    assert "not readable and writable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"state file {state} is not readable and writable by uid " in err
+
+
+def test_a_state_file_behind_a_closed_directory_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def closed(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "stat", closed)
+    assert main(["serve", "--check", "--state-file", str(tmp_path / "x" / "state.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.endswith("state.db: Permission denied\n")
 
 
 def _setting_names(obj: Any, prefix: str = "") -> list[str]:
