@@ -163,6 +163,11 @@ BAD: list[tuple[list[str], dict[str, str], str]] = [
     (["bench", "--nights", "many"], {}, "argument --nights"),
     (["bench", "--cases", "warp_speed"], {}, "unknown case(s): warp_speed"),
     (["bench", "--json", "{missing/x.db}"], {}, "does not exist"),
+    (["record"], {}, "the following arguments are required: --upstream, --out"),
+    (["record", "--upstream", "ftp://x", "--out", "{missing/x.db}"], {}, "--upstream must be"),
+    (["record", "--upstream", "http://127.0.0.1:9", "--out", "{not-a-db.db}"], {}, "cannot make"),
+    (["drift"], {}, "the following arguments are required: recording, --target"),
+    (["drift", "{missing.toml}", "--target", "http://127.0.0.1:9"], {}, "is not a directory"),
 ]
 
 
@@ -174,7 +179,7 @@ def test_bad_configuration_is_one_line_and_exit_2(
 ) -> None:
     paths = files(tmp_path)
     args = [_path(a, paths) for a in argv]
-    if not args or args[0] not in ("health", "bench"):
+    if not args or args[0] not in ("health", "bench", "record", "drift"):
         # --check: a case that wrongly passes ends instead of serving until the timeout.
         args = ["serve", "--check", *args]
     _exits_2_with_one_line(args, env, tmp_path, phrase)
