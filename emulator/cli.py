@@ -2,8 +2,11 @@
 ``record`` / ``drift`` (emulator.bench.record, emulator.bench.drift).
 
 Every ``serve`` flag has an environment twin (``--port`` / ``EMULATOR_PORT``); flags
-win. Heavy imports happen inside the subcommand so ``health`` (the Docker
-HEALTHCHECK) starts in milliseconds.
+win. Heavy imports happen inside the subcommand so ``health`` starts in milliseconds.
+
+A configuration the emulator cannot use (a bad flag, variable, ``--set`` value or
+file) is one line on stderr and exit status 2, never a traceback: argparse's own
+errors included (``Parser``), and the values checked by ``emulator.preflight``.
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from emulator import __version__
 
 DEFAULT_ADDRESS_FILE_ENV = "EMULATOR_ADDRESS_FILE"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage text is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,12 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="vendor-emulator",
         description="Local emulator of the Asleep and Kintsugi Voice APIs.",
     )
     parser.add_argument("--version", action="version", version=f"vendor-emulator {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,health,bench,record,drift}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="{serve,health,bench,record,drift}", parser_class=Parser
+    )
 
     serve = sub.add_parser("serve", help="run the emulator (default)")
     serve.add_argument("--host", help="address to bind [EMULATOR_HOST, default 127.0.0.1]")
@@ -90,13 +103,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECTION.FIELD=VALUE",
         help="any other setting, e.g. kintsugi.min_voice_seconds=5 (repeatable)",
     )
+    serve.add_argument(
+        "--check",
+        action="store_true",
+        help="check the configuration (flags, environment, files), build the app, then "
+        "exit: 0 if it would start, 2 with the reason if not",
+    )
     serve.set_defaults(run=_serve)
 
     health = sub.add_parser("health", help="exit 0 if a running emulator answers its health check")
     health.add_argument(
-        "--url", help="base URL [default: from EMULATOR_ADDRESS_FILE or EMULATOR_PORT]"
+        "--url",
+        type=_http_url,
+        help="base URL [default: from EMULATOR_ADDRESS_FILE or EMULATOR_PORT]",
     )
-    health.add_argument("--timeout", type=float, default=2.0)
+    health.add_argument("--timeout", type=_positive_seconds, default=2.0)
     health.set_defaults(run=_health)
 
     sub.add_parser("bench", help="measure speed on this machine (docs/performance.md)")
@@ -107,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(ns: argparse.Namespace) -> int:
+    from emulator import preflight
     from emulator.settings import Settings
 
     try:
@@ -123,10 +145,24 @@ def _serve(ns: argparse.Namespace) -> int:
             clock_start=ns.clock_start,
             clock_frozen=ns.freeze_clock,
         ).with_dotted(dict(_assignment(a) for a in ns.set))
+        preflight.check(settings, flags=_FLAGS)
     except ValueError as exc:
-        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
-        return 2
+        return _config_error(exc)
+    if ns.check:
+        return _check_only(settings)
     return serve(settings)
+
+
+# The settings with a flag of their own (the rest take --set).
+_FLAGS = {
+    name: "--" + name.replace("_", "-")
+    for name in ("host", "port", "seed", "log_level", "config", "state_file", "journal_size")
+} | {"clock_start": "--clock-start", "clock_frozen": "--freeze-clock", "demo": "--demo"}
+
+
+def _config_error(exc: BaseException | str) -> int:
+    print(f"vendor-emulator: error: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 2
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -134,6 +170,20 @@ def _assignment(text: str) -> tuple[str, str]:
     if not sep:
         raise ValueError(f"--set takes SECTION.FIELD=VALUE, got {text!r}")
     return key.strip(), value
+
+
+def _check_only(settings: object) -> int:
+    """``serve --check``: build the app (which opens the config and state files) and stop."""
+    from emulator.app import create_app
+    from emulator.settings import Settings
+
+    assert isinstance(settings, Settings)
+    try:
+        create_app(settings)
+    except (OSError, ValueError) as exc:
+        return _config_error(exc)
+    print("configuration ok")
+    return 0
 
 
 def serve(settings: object) -> int:
@@ -147,27 +197,28 @@ def serve(settings: object) -> int:
     from emulator.settings import Settings
 
     assert isinstance(settings, Settings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    level = settings.log_level.lower()
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
         sock = _bind(settings.host, settings.port)
-    except OSError as exc:
-        print(
-            f"vendor-emulator: error: cannot listen on {settings.host}:{settings.port}: {exc}",
-            file=sys.stderr,
-        )
-        return 2
+    except (OSError, OverflowError) as exc:
+        return _config_error(f"cannot listen on {settings.host}:{settings.port}: {exc}")
     host, port = sock.getsockname()[:2]
     try:
         # The port actually bound (--port 0): the demo's webhooks name this address.
         app = create_app(dataclasses.replace(settings, port=port))
     except (OSError, ValueError) as exc:
         sock.close()
-        print(f"vendor-emulator: error: {exc}", file=sys.stderr)
-        return 2
+        return _config_error(exc)
     url = f"http://{_url_host(host)}:{port}"
     ui = f"http://{_probe_host(host)}:{port}/_emulator/ui/"
+    address_file = settings.address_file or os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
+    if address_file:
+        try:
+            Path(address_file).write_text(f"{_probe_host(host)}:{port}\n", encoding="utf-8")
+        except OSError as exc:
+            sock.close()
+            return _config_error(f"cannot write the address file {address_file}: {exc}")
     print(
         f"vendor-emulator {__version__} listening on {url} serving "
         "Asleep (/ai/v1, /data/v1..v3) and Kintsugi Voice (/v1, /v2); control API at /_emulator;"
@@ -176,10 +227,7 @@ def serve(settings: object) -> int:
     )
     if settings.demo:
         print(f"demo data for API key demo-key: open {ui}?tenant=demo-key", flush=True)
-    address_file = settings.address_file or os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
-    if address_file:
-        Path(address_file).write_text(f"{_probe_host(host)}:{port}\n", encoding="utf-8")
-    quiet = settings.log_level != "debug"
+    quiet = level != "debug"
     config = uvicorn.Config(
         app,
         log_level="warning" if quiet else "debug",
@@ -214,6 +262,22 @@ def _probe_host(host: str) -> str:
     if host == "::":
         return "[::1]"
     return _url_host(host)
+
+
+def _http_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")) or len(text) <= len("https://"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
 
 
 def _health(ns: argparse.Namespace) -> int:

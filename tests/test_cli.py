@@ -1,20 +1,29 @@
-"""The vendor-emulator command: flags, environment twins, the start-up line, health."""
+"""The vendor-emulator command: flags, environment twins, the start-up line, health, and
+a one-line error with exit status 2 (never a traceback) for anything it cannot use."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from emulator.cli import main
+from emulator.preflight import env_name
+from emulator.settings import Settings
 
 LINE = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)) serving Asleep .* Kintsugi Voice")
 
@@ -95,25 +104,199 @@ def test_health_command_fails_when_nothing_listens(capsys: pytest.CaptureFixture
     assert "unhealthy" in capsys.readouterr().err
 
 
+def files(tmp: Path) -> dict[str, str]:
+    """Unusable files of every kind, by name."""
+    (tmp / "a-directory").mkdir()
+    (tmp / "bad.toml").write_text("keys = [1,", encoding="utf-8")
+    (tmp / "bad.json").write_text("{keys:", encoding="utf-8")
+    (tmp / "latin1.toml").write_bytes(b"# caf\xe9\n")
+    (tmp / "empty.toml").write_text("", encoding="utf-8")
+    (tmp / "not-a-db.db").write_text("hello", encoding="utf-8")
+    names = ["a-directory", "bad.toml", "bad.json", "latin1.toml", "empty.toml", "not-a-db.db"]
+    return {name: str(tmp / name) for name in [*names, "missing/x.db", "missing.toml"]}
+
+
+# (argv, extra environment, a phrase the one line must hold); {name} = files(tmp)[name].
+BAD: list[tuple[list[str], dict[str, str], str]] = [
+    (["--port", "99999"], {}, "port = 99999 is not between 0 and 65535"),
+    (["--port", "-1"], {}, "port = -1"),
+    (["--port", "x"], {}, "argument --port: invalid int value"),
+    (["--seed", "1.5"], {}, "argument --seed"),
+    (["--log-level", "loud"], {}, "argument --log-level: invalid choice"),
+    (["--journal-size", "-1"], {}, "journal_size = -1"),
+    (["--journal-size", str(2**70)], {}, "journal_size"),
+    (["--clock-start", "yesterday"], {}, "not an ISO 8601 instant"),
+    (["--no-such-flag"], {}, "unrecognized arguments: --no-such-flag"),
+    (["--set", "nonsense"], {}, "SECTION.FIELD=VALUE"),
+    (["--set", "kintsugi.nope=1"], {}, "nope"),
+    (["--set", "nowhere.x=1"], {}, "nowhere"),
+    (["--set", "webhooks.concurrency=0"], {}, "webhooks.concurrency must be at least 1"),
+    (["--set", "asleep.progression_seconds=nan"], {}, "'nan' is not a finite number"),
+    (
+        ["--set", "asleep.progression_seconds=1e12"],
+        {},
+        "asleep.progression_seconds = 1000000000000.0 is not",
+    ),
+    (["--set", "asleep.chunk_seconds=0"], {}, "asleep.chunk_seconds = 0.0"),
+    (["--set", "kintsugi.v1_predict_status=999"], {}, "between 100 and 599"),
+    (["--set", "asleep.allowed_rates=16000,x"], {}, "allowed_rates"),
+    ([], {"EMULATOR_LOG_LEVEL": "loud"}, "log level 'loud'"),
+    ([], {"EMULATOR_PORT": "70000"}, "port = 70000"),
+    ([], {"EMULATOR_PORT": "x"}, "port"),
+    ([], {"EMULATOR_DEMO": "maybe"}, "not a boolean"),
+    ([], {"EMULATOR_WEBHOOKS_VERSION": "V9"}, "V9"),
+    ([], {"EMULATOR_KINTSUGI_MIN_VOICE_SECONDS": "inf"}, "'inf' is not a finite number"),
+    ([], {"EMULATOR_KINTSUGI_MIN_VOICE_SECONDS": "-1"}, "kintsugi.min_voice_seconds = -1.0"),
+    (["--config", "{missing.toml}"], {}, "No such file or directory"),
+    (["--config", "{a-directory}"], {}, "is a directory"),
+    (["--config", "{bad.toml}"], {}, "not valid TOML"),
+    (["--config", "{bad.json}"], {}, "not valid JSON"),
+    (["--config", "{latin1.toml}"], {}, "not UTF-8 text"),
+    (["--config", "{empty.toml}"], {}, "[keys]"),
+    (["--state-file", "{a-directory}"], {}, "is a directory"),
+    (["--state-file", "{missing/x.db}"], {}, "does not exist"),
+    (["--state-file", "{not-a-db.db}"], {}, "not a usable state file"),
+    (["health", "--timeout", "-1"], {}, "argument --timeout"),
+    (["health", "--url", "ftp://example"], {}, "argument --url"),
+    (["bench", "--runs", "0"], {}, "argument --runs: 0 is less than 1"),
+    (["bench", "--seconds", "0"], {}, "argument --seconds"),
+    (["bench", "--nights", "many"], {}, "argument --nights"),
+    (["bench", "--cases", "warp_speed"], {}, "unknown case(s): warp_speed"),
+    (["bench", "--json", "{missing/x.db}"], {}, "does not exist"),
+    (["record"], {}, "the following arguments are required: --upstream, --out"),
+    (["record", "--upstream", "ftp://x", "--out", "{missing/x.db}"], {}, "--upstream must be"),
+    (["record", "--upstream", "http://127.0.0.1:9", "--out", "{not-a-db.db}"], {}, "cannot make"),
+    (["drift"], {}, "the following arguments are required: recording, --target"),
+    (["drift", "{missing.toml}", "--target", "http://127.0.0.1:9"], {}, "is not a directory"),
+]
+
+
 @pytest.mark.parametrize(
-    ("argv", "env", "message"),
+    ("argv", "env", "phrase"), BAD, ids=[" ".join(b[0]) or str(b[1]) for b in BAD]
+)
+def test_bad_configuration_is_one_line_and_exit_2(
+    argv: list[str], env: dict[str, str], phrase: str, tmp_path: Path
+) -> None:
+    paths = files(tmp_path)
+    args = [_path(a, paths) for a in argv]
+    if not args or args[0] not in ("health", "bench", "record", "drift"):
+        # --check: a case that wrongly passes ends instead of serving until the timeout.
+        args = ["serve", "--check", *args]
+    _exits_2_with_one_line(args, env, tmp_path, phrase)
+
+
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
     [
-        (["--set", "nonsense"], {}, "SECTION.FIELD=VALUE"),
-        ([], {"EMULATOR_PORT": "x"}, "port"),
-        (["--config", "/nonexistent/tenants.toml"], {}, "No such file"),
+        (["--port", "65536"], "port = 65536"),
+        (["--state-file", "{not-a-db.db}"], "not a usable state file"),
+        (["--port", "0", "--host", "256.1.1.1"], "cannot listen on 256.1.1.1"),
     ],
 )
-def test_bad_configuration_exits_2_with_a_message(
-    argv: list[str],
-    env: dict[str, str],
-    message: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+def test_serving_refuses_the_same_way(argv: list[str], phrase: str, tmp_path: Path) -> None:
+    paths = files(tmp_path)
+    args = ["serve", *(_path(a, paths) for a in argv)]
+    _exits_2_with_one_line(args, {}, tmp_path, phrase)
+
+
+def _path(arg: str, paths: dict[str, str]) -> str:
+    return paths[arg[1:-1]] if arg.startswith("{") and arg.endswith("}") else arg
+
+
+def _exits_2_with_one_line(args: list[str], env: dict[str, str], cwd: Path, phrase: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("vendor-emulator")
+    assert phrase in done.stderr
+
+
+def test_check_flag_builds_the_app_and_stops(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "--check", "--state-file", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "configuration ok\n", "")
+    assert state.exists()
+
+
+def test_a_state_file_this_user_cannot_write_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    assert main(["serve", "--port", "0", *argv]) == 2
-    assert message in capsys.readouterr().err
+    state = tmp_path / "state.db"
+    state.write_bytes(b"")
+    # Permission bits do not stop root, whom these tests may run as: deny access here.
+    monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)
+    assert main(["serve", "--check", "--state-file", str(state)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"state file {state} is not readable and writable by uid " in err
+
+
+def test_a_state_file_behind_a_closed_directory_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def closed(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "stat", closed)
+    assert main(["serve", "--check", "--state-file", str(tmp_path / "x" / "state.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.endswith("state.db: Permission denied\n")
+
+
+def _setting_names(obj: Any, prefix: str = "") -> list[str]:
+    names: list[str] = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            names += _setting_names(value, f"{prefix}{f.name}.")
+        else:
+            names.append(prefix + f.name)
+    return names
+
+
+SETTINGS = _setting_names(Settings())
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
+VALUES = st.one_of(
+    TEXT,
+    st.integers().map(str),
+    st.floats().map(repr),
+    st.sampled_from(["", "-1", "0", "1", "65536", "nan", "-inf", "1e400", "true", "none",
+                     "V3", "polls", "record", "debug", "LOUD", "0x10", "1_000", "16000,44100",
+                     "2025-01-15T02:50:29Z"]),
+)  # fmt: skip
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(assigned=st.dictionaries(st.sampled_from(SETTINGS), VALUES, min_size=1, max_size=3))
+def test_any_environment_starts_or_is_one_line(
+    assigned: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every setting's variable, any value: ``serve --check`` says ok or one line + 2."""
+    monkeypatch.chdir(tmp_path)  # a relative state or address file lands here
+    env = {env_name(name): value for name, value in assigned.items()}
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, env), redirect_stdout(out), redirect_stderr(err):
+        code = main(["serve", "--check"])
+    if code == 0:
+        assert (out.getvalue(), err.getvalue()) == ("configuration ok\n", "")
+    else:
+        assert code == 2
+        assert err.getvalue().count("\n") == 1, err.getvalue()
+        assert err.getvalue().startswith("vendor-emulator: error: ")
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from emulator.bench import flows, load, procs
+from emulator.bench.progress import Skipped, step
 from emulator.bench.report import Row, median
 
 
@@ -23,7 +24,8 @@ def cold_start(args: argparse.Namespace) -> list[Row]:
     # both sides are measured the way a CI job's second and later starts see them.
     for launch in (procs.emulator, procs.baseline):
         launch().stop()
-    for _ in range(args.runs):
+    for run in range(args.runs):
+        step(f"run {run + 1} of {args.runs}")
         for launch, into in ((procs.emulator, ours), (procs.baseline, theirs)):
             server = launch()
             into.append(server.seconds_to_200)
@@ -46,8 +48,9 @@ def cold_start(args: argparse.Namespace) -> list[Row]:
 # --------------------------------------------------------------------------- helpers
 
 
-class Unavailable(RuntimeError):
-    """A case cannot run on this machine (e.g. no load generator); it is skipped."""
+# A case that cannot run on this machine (e.g. no load generator) raises this; the
+# command reports it as skipped, with the reason.
+Unavailable = Skipped
 
 
 def _written(directory: str, body: bytes) -> str:
@@ -115,10 +118,12 @@ def _get_session_load(
             raise RuntimeError(f"{result.errors} failed requests of {result.requests} to {url}")
         return result
 
+    step("warm-up")
     for url in targets.values():  # warm-up: connections, caches, the rendered body
         load.run(url, headers=headers, seconds=1, connections=CONNECTIONS)
     peak: dict[str, list[float]] = {"emulator": [], "baseline": []}
-    for _ in range(args.runs):
+    for n in range(args.runs):
+        step(f"peak rate, run {n + 1} of {args.runs}")
         for side, url in targets.items():
             peak[side].append(run(url).requests_per_second)
     rate = median(peak["emulator"])
@@ -138,7 +143,8 @@ def _get_session_load(
     )
     delay_ms = max(delay_ms - probe.p50_ms, 0.0)
     paced: dict[str, list[load.LoadResult]] = {"emulator": [], "baseline": []}
-    for _ in range(args.runs):
+    for n in range(args.runs):
+        step(f"half rate, run {n + 1} of {args.runs}")
         for side, url in targets.items():
             paced[side].append(run(url, delay_ms, PACED_CONNECTIONS))
     p99 = {side: median([r.p99_ms for r in results]) for side, results in paced.items()}
@@ -190,6 +196,7 @@ def night_replay(args: argparse.Namespace) -> list[Row]:
             # Warm-up (discarded): the first upload loads the audio checks' libraries.
             flows.replay_night(http, user, chunk, epochs=2, inference_type="AUDIO")
             for run in range(args.runs):
+                step(f"emulator, night {run + 1} of {args.runs}")
                 started = time.perf_counter()
                 _, body = flows.replay_night(
                     http, user, chunk, start=flows.night_start(run + 1), inference_type="AUDIO"
@@ -203,7 +210,8 @@ def night_replay(args: argparse.Namespace) -> list[Row]:
         try:
             with flows.client(base.base_url) as http:
                 _raw_replay(http, chunk, epochs=2)
-                for _ in range(args.runs):
+                for run in range(args.runs):
+                    step(f"baseline, night {run + 1} of {args.runs}")
                     started = time.perf_counter()
                     _raw_replay(http, chunk, epochs=flows.NIGHT_EPOCHS)
                     theirs.append(time.perf_counter() - started)
@@ -304,7 +312,8 @@ def memory(args: argparse.Namespace) -> list[Row]:
     ours: list[float] = []
     theirs: list[float] = []
     hypnogram = flows.hypnogram_body()
-    for _ in range(args.runs):
+    for run in range(args.runs):
+        step(f"run {run + 1} of {args.runs}: storing {args.nights:,} nights")
         emu = procs.emulator()
         base = procs.baseline()
         try:

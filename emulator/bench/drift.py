@@ -15,7 +15,6 @@ docs/drift.md is the guide.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -144,7 +143,9 @@ def report(steps: Sequence[Step], out: TextIO) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    from emulator.cli import Parser
+
+    parser = Parser(
         prog="vendor-emulator drift",
         description="Replay a recording against an emulator and report what differs.",
     )

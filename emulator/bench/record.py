@@ -12,7 +12,6 @@ emulator (docs/drift.md).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import socket
@@ -122,7 +121,9 @@ class Recorder:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    from emulator.cli import Parser
+
+    parser = Parser(
         prog="vendor-emulator record",
         description="Forward a client's traffic to the real vendor and record it, redacted.",
     )
@@ -141,7 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out)
     if out.exists() and any(out.glob("[0-9]*.json")):
         parser.error(f"{out} already holds a recording; record into a new directory")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"cannot make the directory {out}: {exc.strerror or exc}")
     meta = {
         "upstream": args.upstream,
         "recorded_by": f"vendor-emulator {__version__}",

@@ -60,7 +60,11 @@ def table(rows: list[Row]) -> str:
 
 
 def save(
-    rows: list[Row], path: str | Path, *, interference: dict[str, dict[str, float]] | None = None
+    rows: list[Row],
+    path: str | Path,
+    *,
+    interference: dict[str, dict[str, float]] | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> None:
     machine: dict[str, Any] = {
         "python": platform.python_version(),
@@ -74,5 +78,7 @@ def save(
     doc: dict[str, Any] = {
         "machine": machine,
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        # Cases this machine could not run, with the reason (e.g. no wrk).
+        "skipped": skipped or {},
     }
     Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

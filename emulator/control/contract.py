@@ -21,8 +21,8 @@ Starlette's outermost error middleware) do not pass through it; they are logged
 anyway.
 
 Schemas are compiled once per process, lazily, one validator per (operation, status).
-``jsonschema_rs`` (a dependency of schemathesis, i.e. of the test extra) is imported
-only when validation is on.
+``jsonschema_rs`` (the ``validate`` extra, which the test extra and the Docker image
+include) is imported only when validation is on.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def require_validator() -> None:
         import jsonschema_rs  # noqa: F401
     except ImportError:
         raise ValueError(
-            "response validation needs jsonschema-rs: pip install 'vendor-emulator[test]' "
+            "response validation needs jsonschema-rs: pip install 'vendor-emulator[validate]' "
             "(or jsonschema-rs)"
         ) from None
 

