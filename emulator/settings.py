@@ -17,13 +17,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from emulator.asleep.settings import AsleepSettings
+from emulator.audio.settings import AudioSettings
 from emulator.core import config
 from emulator.core.outbox import WebhookSettings
 from emulator.kintsugi.settings import KintsugiSettings
 
 # The sections, so a test suite builds ``Settings(kintsugi=KintsugiSettings(...))``
 # from this one module.
-__all__ = ["ALIASES", "AsleepSettings", "KintsugiSettings", "Settings", "WebhookSettings"]
+__all__ = [
+    "ALIASES",
+    "AsleepSettings",
+    "AudioSettings",
+    "KintsugiSettings",
+    "Settings",
+    "WebhookSettings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,7 @@ class Settings:
     kintsugi: KintsugiSettings = field(default_factory=KintsugiSettings)
     asleep: AsleepSettings = field(default_factory=AsleepSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -98,7 +107,12 @@ class Settings:
 
 def sections() -> dict[str, type[Any]]:
     """The settings sections, each owned by the part of the emulator it configures."""
-    return {"kintsugi": KintsugiSettings, "asleep": AsleepSettings, "webhooks": WebhookSettings}
+    return {
+        "kintsugi": KintsugiSettings,
+        "asleep": AsleepSettings,
+        "webhooks": WebhookSettings,
+        "audio": AudioSettings,
+    }
 
 
 # Names that moved, still accepted (``--set`` and ``EMULATOR_*``): the webhook payload

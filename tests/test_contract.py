@@ -13,16 +13,13 @@
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import logging
 import re
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
@@ -35,6 +32,7 @@ from emulator.control.contract import Contract, ContractMiddleware, Record
 from emulator.control.openapi import for_vendors, to_bytes
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
 from tests.conftest import ExpectedViolations
+from tests.support.wavs import mel_npy, silent_wav
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -371,16 +369,15 @@ def test_settings_variants_keep_the_contract() -> None:
     app = create_app(variant)
     with TestClient(app) as client:
         h = {"x-api-key": "k"}
+        # Without consent no session is created (seed 002): 406, no session id.
         r = client.post("/v1/initiate", headers=h, data={"user_id": "u", "is_initiated": "false"})
-        assert r.status_code == 200
-        r = client.get(f"/v2/predict/sessions/{r.json()['session_id']}", headers=h)
         assert r.status_code == 406
         r = client.post("/v1/initiate", headers=h, data={"user_id": "u", "is_initiated": "true"})
         r = client.post(
             "/v1/predict/server/depression/severity",
             headers=h,
             data={"session_id": r.json()["session_id"]},
-            files={"file": ("a.wav", _silent_wav())},
+            files={"file": ("a.wav", silent_wav())},
         )
         assert r.status_code == 200, r.text
         r = client.post(
@@ -448,26 +445,10 @@ def test_plans_keep_the_contract(tmp_path: Path) -> None:
                     f"/ai/v1/sessions/{sid}/upload",
                     headers=hu,
                     data={"seq_num": str(seq)},
-                    files={"file": ("c.npy", _mel())},
+                    files={"file": ("c.npy", mel_npy())},
                 )
             for version in (2, 3):
                 client.get(f"/data/v{version}/sessions/{sid}", headers=hu)
         seen = client.get("/_emulator/contract").json()
     assert seen["checked"] > 100
     assert seen["violation_count"] == 0, seen["violations"]
-
-
-def _silent_wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(bytes(32000))
-    return buffer.getvalue()
-
-
-def _mel() -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.zeros((1, 64), dtype=np.float32))
-    return buffer.getvalue()

@@ -20,15 +20,12 @@ tests/conftest.py fails the session on any violation it logs.
 
 from __future__ import annotations
 
-import io
 import os
-import wave
 import zlib
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-import numpy as np
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -42,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 
 from emulator.app import create_app
 from emulator.settings import KintsugiSettings, Settings, WebhookSettings
+from tests.support.wavs import mel_npy, silent_wav
 
 KEY = "st-key"
 SETTINGS = Settings(
@@ -76,24 +74,8 @@ class World:
     kintsugi_initiated: tuple[str, ...]  # consent given, no prediction yet
 
 
-def _mel_chunk() -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.zeros((1, 64), dtype=np.float32))
-    return buffer.getvalue()
-
-
-def _wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(2 * int(seconds * rate)))
-    return buffer.getvalue()
-
-
-MEL = _mel_chunk()
-WAV = _wav()
+MEL = mel_npy()
+WAV = silent_wav()
 
 
 def _call(method: str, path: str, status: int = 200, **kwargs: Any) -> Any:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -15,6 +12,7 @@ from emulator.app import create_app
 from emulator.core.runtime import Runtime
 from emulator.core.store import Namespace
 from emulator.settings import KintsugiSettings, Settings
+from tests.support.wavs import mel_npy, noise_wav
 
 START = "2025-01-15T02:50:29Z"
 KEY_A = {"x-api-key": "team-a"}
@@ -37,23 +35,6 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
-def _wav(seed: int) -> bytes:
-    samples = np.random.default_rng(seed).uniform(-0.3, 0.3, 16000)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((samples * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
-
-
-def _mel() -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.zeros((1, 64), dtype=np.float32))
-    return buffer.getvalue()
-
-
 def _ok(r: Any, status: int = 200) -> Any:
     assert r.status_code == status, r.text
     return r.json()
@@ -70,7 +51,7 @@ def _world(client: TestClient, headers: dict[str, str]) -> list[str]:
             f"/ai/v1/sessions/{session_id}/upload",
             headers=as_user,
             data={"seq_num": str(seq)},
-            files={"file": ("chunk.npy", _mel(), "application/octet-stream")},
+            files={"file": ("chunk.npy", mel_npy(), "application/octet-stream")},
         )
         _ok(upload)
     _ok(client.post(f"/ai/v1/sessions/{session_id}/close", headers=as_user, json=None))
@@ -83,7 +64,7 @@ def _world(client: TestClient, headers: dict[str, str]) -> list[str]:
         "/v2/prediction/",
         headers=headers,
         data={"session_id": sid},
-        files={"file": ("sample.wav", _wav(1))},
+        files={"file": ("sample.wav", noise_wav(1))},
     )
     _ok(prediction, 202)
     return [

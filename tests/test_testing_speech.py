@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from emulator.audio import check_kintsugi, decode_mono, parse_wav
+from emulator.audio import check_voice, decode_mono, parse_wav
 from emulator.testing_speech import Speech, SpeechUnavailable, speech, speech_wav
 from tests.support.tools import need
 
@@ -50,8 +50,8 @@ def test_the_wav_is_16_khz_mono_16_bit_with_the_voice_asked_for(made: Speech) ->
 
 
 def test_the_emulator_accepts_it_under_the_30_second_rule(made: Speech) -> None:
-    verdict = check_kintsugi(made.wav, min_sample_rate=8000, max_channels=1, min_voice_seconds=30)
-    assert verdict.ok, verdict.message
+    verdict = check_voice(made.wav, min_sample_rate=8000, max_channels=1, min_voice_seconds=30)
+    assert verdict.ok, verdict.reason
 
 
 def test_a_trained_detector_hears_the_voice(made: Speech) -> None:
@@ -65,8 +65,8 @@ def test_synthetic_speech_holds_what_was_asked_for_by_both_detectors(
     seconds: float, seed: int
 ) -> None:
     wav = speech_wav(seconds, seed=seed)
-    verdict = check_kintsugi(wav, min_sample_rate=8000, max_channels=1, min_voice_seconds=seconds)
-    assert verdict.ok, verdict.message
+    verdict = check_voice(wav, min_sample_rate=8000, max_channels=1, min_voice_seconds=seconds)
+    assert verdict.ok, verdict.reason
     assert silero_voice_seconds(wav) >= seconds
 
 

@@ -7,6 +7,7 @@ first), so decoding a long file never holds more than one block plus the output.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,6 +150,33 @@ def iter_mono(source: Source) -> Iterator[Floats]:
             average_channels(raw, channels, block)
             block *= scale
         yield block
+
+
+def read_mono(source: Source, start: int, frames: int) -> Floats:
+    """Frames ``start..start+frames`` as channel-averaged float32 in [-1, 1] (a new array)."""
+    channels = source.info.channels
+    raw = read_raw(source, start, frames, np.empty(frames * channels, np.float32))
+    out = np.empty(frames, np.float32)
+    if channels == 1:
+        np.copyto(out, raw)
+    else:
+        average_channels(raw, channels, out)
+    out *= np.float32(SCALES[source.info.encoding])
+    return out
+
+
+def skip(source: Source, frames: int) -> Source:
+    """The same recording without its first ``frames`` frames (no bytes copied)."""
+    info = source.info
+    frames = min(max(0, frames), info.frames)
+    rest = info.frames - frames
+    shorter = dataclasses.replace(
+        info,
+        data_offset=info.data_offset + frames * info.block_align,
+        data_length=rest * info.block_align,
+        frames=rest,
+    )
+    return Source(source.data, shorter)
 
 
 def decode_mono(data: bytes | bytearray | memoryview, info: WavInfo | None = None) -> Floats:

@@ -85,6 +85,7 @@ class FrameFeatures:
     prominence: Floats
     flatness: Floats
     gated: Mask
+    pitch_hz: Floats  # from the same autocorrelation peak; 0 where there is none
 
     def __len__(self) -> int:
         return len(self.level_db)
@@ -100,12 +101,16 @@ class VoiceActivity:
 
     ``complete`` is False when measuring stopped early; ``seconds`` is then a
     lower bound of the full measure (and at least the ``stop_after`` asked for).
+    ``level_db`` and ``pitch_hz`` describe the same frames as ``mask`` (for
+    `emulator.audio.features`).
     """
 
     seconds: float
     frame_seconds: float
     mask: Mask
     complete: bool
+    level_db: Floats | None = None
+    pitch_hz: Floats | None = None
 
 
 class _Analyser:
@@ -140,17 +145,18 @@ class _Analyser:
         periodicity = np.zeros(count, np.float32)
         prominence = np.zeros(count, np.float32)
         flatness = np.ones(count, np.float32)
+        pitch = np.zeros(count, np.float32)
         if gated.any():
             # Quiet frames can never be voice, so the FFT work is only done on the rest.
             picked = frames if gated.all() else frames[gated]
-            band_db[gated], flatness[gated], periodicity[gated], prominence[gated] = self._spectral(
-                picked
-            )
+            spectral = self._spectral(picked)
+            band_db[gated], flatness[gated], periodicity[gated], prominence[gated] = spectral[:4]
+            pitch[gated] = spectral[4]
         return FrameFeatures(
-            level.astype(np.float32), band_db, periodicity, prominence, flatness, gated
+            level.astype(np.float32), band_db, periodicity, prominence, flatness, gated, pitch
         )
 
-    def _spectral(self, frames: Floats) -> tuple[Floats, Floats, Floats, Floats]:
+    def _spectral(self, frames: Floats) -> tuple[Floats, Floats, Floats, Floats, Floats]:
         spectrum = np.fft.rfft(frames * self.window, self.nfft, axis=1)
         power = spectrum.real**2 + spectrum.imag**2
         band = power[:, self.band] + np.float32(_TINY)
@@ -160,11 +166,13 @@ class _Analyser:
         power[:, : self.rumble_bins] = 0.0
         acf = np.fft.irfft(power, self.nfft, axis=1)[:, : self.lag_hi + 2]
         norm = acf / (acf[:, :1] + np.float32(_TINY)) / self.window_acf
-        periodicity, prominence = self._peaks(norm)
-        return band_db, flatness, periodicity, prominence
+        periodicity, prominence, lag = self._peaks(norm)
+        pitch = np.where(lag > 0, self.rate / np.maximum(lag, 1), 0.0).astype(np.float32)
+        return band_db, flatness, periodicity, prominence, pitch
 
-    def _peaks(self, norm: Floats) -> tuple[Floats, Floats]:
-        """Highest local autocorrelation peak in the pitch lag range, and its prominence."""
+    def _peaks(self, norm: Floats) -> tuple[Floats, Floats, Floats]:
+        """Highest local autocorrelation peak in the pitch lag range, its prominence and
+        its lag (0 where there is no peak)."""
         lo, hi = self.lag_lo, self.lag_hi
         lags = norm[:, lo : hi + 1]
         is_peak = (lags >= norm[:, lo - 1 : hi]) & (lags > norm[:, lo + 1 : hi + 2])
@@ -174,7 +182,8 @@ class _Analyser:
         peak = candidates[rows, best]
         dip = np.minimum.accumulate(norm[:, 1 : hi + 1], axis=1)[rows, best + lo - 1]
         found = np.isfinite(peak)
-        return np.where(found, peak, 0.0), np.where(found, peak - dip, 0.0)
+        lag = np.where(found, best + lo, 0).astype(np.float32)
+        return np.where(found, peak, 0.0), np.where(found, peak - dip, 0.0), lag
 
 
 def horizon_frames(params: VadParams) -> int:
@@ -309,16 +318,24 @@ def _measure(
         parts.append(analyser.features(frames))
         analysed += len(frames)
         if stop_after is not None and analysed >= next_check:
-            mask = decide(FrameFeatures.concat(parts), params)
-            settled = mask[: max(0, analysed - horizon_frames(params))]
+            found = FrameFeatures.concat(parts)
+            settled = decide(found, params)[: max(0, analysed - horizon_frames(params))]
             seconds = float(np.count_nonzero(settled)) * step
             if seconds >= stop_after:
-                return VoiceActivity(seconds, step, settled, complete=False)
+                return _activity(found, settled, step, complete=False)
             next_check = analysed + max(frames_per_block, analysed // 2)  # geometric: O(n)
     if not parts:
         return VoiceActivity(0.0, step, np.zeros(0, np.bool_), True)
-    mask = decide(FrameFeatures.concat(parts), params)
-    return VoiceActivity(float(np.count_nonzero(mask)) * step, step, mask, True)
+    found = FrameFeatures.concat(parts)
+    return _activity(found, decide(found, params), step, complete=True)
+
+
+def _activity(found: FrameFeatures, mask: Mask, step: float, *, complete: bool) -> VoiceActivity:
+    count = len(mask)
+    seconds = float(np.count_nonzero(mask)) * step
+    return VoiceActivity(
+        seconds, step, mask, complete, found.level_db[:count], found.pitch_hz[:count]
+    )
 
 
 def voice_seconds(

@@ -25,7 +25,8 @@ from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.randomness import rng, token
 from emulator.core.runtime import Runtime
 from emulator.kintsugi import models
-from emulator.kintsugi.outcomes import AUDIO_MESSAGES, NO_OUTCOME, Outcome
+from emulator.kintsugi.errors import audio_message
+from emulator.kintsugi.outcomes import NO_OUTCOME, Outcome
 from emulator.kintsugi.scores import MODELS
 
 # Forcing a v2 prediction finished needs a policy under which it is not yet done.
@@ -169,16 +170,18 @@ def _predict(
     outcome = step.outcome.over(state.outcome_for(session))
     audio = _audio(stream, outcome.error)
     error = None
-    fingerprint: str | None = token(seed, "demo", "recording", *where, length=16)
+    # Demo recordings have no samples: their labels come from a made-up fingerprint.
+    fingerprint = token(seed, "demo", "recording", *where, length=16)
+    evidence: models.Evidence | None = models.Evidence(None, None, fingerprint)
     if outcome.error is not None:
-        error = {"error": outcome.error, "message": AUDIO_MESSAGES[outcome.error]}
-        fingerprint = None
+        error = {"error": outcome.error, "message": audio_message(outcome.error)}
+        evidence = None
     state.submit(
         session,
         seed=seed,
         model=MODELS[step.model],
         outcome=outcome,
-        fingerprint=fingerprint,
+        evidence=evidence,
         error=error,
         api_version=step.api_version,
         now=at,

@@ -4,11 +4,12 @@
     └── KintsugiError          v1: {"error": code[, "context": {...}]}  (seed 002 tables)
         │                      v2: {"message": code[, "context": {...}]} (errors.MessagesResponse,
         │                          kintsugi-api.md §4.8; the Python SDK reads `message`)
+        ├── InvalidRequest             400 invalid_request            get-started; code INFERRED
         ├── InvalidApiKey              401 invalid_api_key            seed
         ├── UnauthorizedAccount        403 unauthorized_account       seed
         ├── NonexistentInitiation      404 nonexistent_initiation     seed
         ├── NonexistentPrediction      404 nonexistent_prediction     INFERRED
-        ├── ConsentNotProvided         406 consent_not_provided       INFERRED (3rd-party 406)
+        ├── ConsentNotProvided         406 consent_not_provided       seed, 3rd-party; INFERRED
         ├── ExistentSession            409 existent_session           seed
         ├── UnsupportedMetadataSpec    422 unsupported_metadata_spec  seed (+ context)
         ├── UnsupportedFeedbackSpec    422 unsupported_feedback_spec  INFERRED (+ context)
@@ -17,6 +18,10 @@
         └── InsufficientAudioLength    422 insufficient_audio_length  seed
 
 Every subclass takes ``version=`` (1 or 2), which picks the body key.
+
+The audio guardrails' three codes and their texts are `AUDIO_MESSAGES` (seed 002,
+predict 4.0 Responses); `audio_code` maps the neutral `emulator.audio.Problem` of a
+rejected upload to one of them. This is the one table of Kintsugi's audio errors.
 
 The server appears to be a Go service (swag-style schema names, kintsugi-api.md §7)
 whose unknown-route handler answers 404 ``path_not_found`` (seed 002). Such routers send
@@ -29,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from emulator.audio import Problem
 from emulator.core.errors import EmulatorError
 
 
@@ -64,6 +70,16 @@ class KintsugiError(EmulatorError):
         return body
 
 
+class InvalidRequest(KintsugiError):
+    """No X-API-Key at all. The get-started page: "KV surfaces an invalid request error
+    when you do not include an API key and an authentication error when the key is
+    invalid" (kintsugi-api.md §2). 400 is what "invalid request" means in HTTP; the code
+    string is INFERRED."""
+
+    status_code = 400
+    error_code = "invalid_request"
+
+
 class InvalidApiKey(KintsugiError):
     status_code = 401
     error_code = "invalid_api_key"
@@ -87,7 +103,9 @@ class NonexistentPrediction(KintsugiError):
 
 
 class ConsentNotProvided(KintsugiError):
-    """Only with ``kintsugi.no_consent_error=consent_not_provided`` [INFERRED, 3rd-party 406]."""
+    """Initiate with ``is_initiated=false``: "a session is not created" (seed 002, initiate
+    3.3), so no session id is handed out. 406 is the status a third-party client reserves
+    for missing consent (kintsugi-api.md §3.1, §4.1); the code string is INFERRED."""
 
     status_code = 406
     error_code = "consent_not_provided"
@@ -128,6 +146,42 @@ class InsufficientAudioLength(KintsugiError):
 AUDIO_ERRORS: dict[str, type[KintsugiError]] = {
     cls.error_code: cls for cls in (UnsupportedAudioSpec, UnstandardAudio, InsufficientAudioLength)
 }
+AUDIO_CODES = tuple(AUDIO_ERRORS)
+# seed 002, predict 4.0 Responses. Its table swaps the descriptions of the first two
+# codes; the mapping here (not a WAV -> unstandard_audio) is the one the project chose.
+AUDIO_MESSAGES = {
+    "unstandard_audio": (
+        "The provided audio file is not a WAV file. Double check that it is an audio file"
+        " and a WAV file instead of an MP3 or other audio format."
+    ),
+    "unsupported_audio_spec": (
+        "The specification of the provided audio does not match the expected specification."
+    ),
+    "insufficient_audio_length": (
+        "The provided audio file does not contain at least {seconds} seconds of voice. While it"
+        " may be longer than {seconds} seconds, removing silence and non-voice brings the"
+        " length below {seconds} seconds."
+    ),
+}
+# What each failed check of emulator.audio.check_voice is, in Kintsugi's codes.
+_AUDIO_PROBLEMS = {
+    Problem.NOT_WAV: "unstandard_audio",
+    Problem.UNREADABLE: "unstandard_audio",
+    Problem.UNSUPPORTED_ENCODING: "unsupported_audio_spec",
+    Problem.SAMPLE_RATE_TOO_LOW: "unsupported_audio_spec",
+    Problem.TOO_MANY_CHANNELS: "unsupported_audio_spec",
+    Problem.TOO_LITTLE_VOICE: "insufficient_audio_length",
+}
+
+
+def audio_code(problem: Problem | None) -> str:
+    """Kintsugi's code for a rejected recording (anything unforeseen: not a standard WAV)."""
+    return _AUDIO_PROBLEMS.get(problem, "unstandard_audio") if problem else "unstandard_audio"
+
+
+def audio_message(code: str, min_voice_seconds: float = 30.0) -> str:
+    """The text of an audio code, with the voice threshold in force."""
+    return AUDIO_MESSAGES[code].format(seconds=f"{min_voice_seconds:g}")
 
 
 class KintsugiShape:

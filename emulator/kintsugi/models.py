@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from emulator.audio import VoiceProfile
 from emulator.core.lifecycle import Progress, ProgressionPolicy
 from emulator.core.randomness import digest
 from emulator.core.store import Namespace, Table
@@ -30,8 +31,8 @@ from emulator.kintsugi.errors import (
     NonexistentInitiation,
     NonexistentPrediction,
 )
-from emulator.kintsugi.outcomes import NO_OUTCOME, Outcome, parse_user_id
-from emulator.kintsugi.scores import MODELS, Model, predict
+from emulator.kintsugi.outcomes import Outcome, parse_user_id
+from emulator.kintsugi.scores import MODELS, Model, labels, latents, margin
 
 NoConsent = Literal["nonexistent_initiation", "consent_not_provided"]
 # The actual_score keys in the order the records show them: binary keys first, because
@@ -56,6 +57,9 @@ class Prediction:
     allowed_sample_rate: int | None = None
     # What the guardrails measured (routes.audio_summary); None when not inspected.
     audio: dict[str, Any] | None = None
+    # What the labels were read from: the voice measure and profile, the latent scores
+    # and their margin to the nearest cut (for the control API; not a vendor field).
+    evidence: dict[str, Any] | None = None
 
     @property
     def spec(self) -> Model:
@@ -80,6 +84,7 @@ class Prediction:
             "fingerprint": self.fingerprint,
             "allowed_sample_rate": self.allowed_sample_rate,
             "audio": self.audio,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -96,6 +101,7 @@ class Prediction:
             fingerprint=data.get("fingerprint"),
             allowed_sample_rate=data.get("allowed_sample_rate"),
             audio=data.get("audio"),
+            evidence=data.get("evidence"),
         )
 
 
@@ -144,6 +150,19 @@ class Session:
             feedback=dict(data.get("feedback") or {}),
             feedback_at=data.get("feedback_at"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a recording's labels are read from: its voice (``profile``, with the
+    detector's measure in ``voice``), or when no voice was found its ``fingerprint``."""
+
+    voice: dict[str, Any] | None
+    profile: VoiceProfile | None
+    fingerprint: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"voice": self.voice, "fingerprint": self.fingerprint}
 
 
 def session_id_for(seed: int, tenant: str, n: int) -> str:
@@ -225,10 +244,7 @@ class KintsugiState:
     # -- predictions --------------------------------------------------------------
 
     def outcome_for(self, session: Session) -> Outcome:
-        try:
-            outcome = parse_user_id(session.user_id)
-        except ValueError:  # only a hand-edited snapshot can hold such an id
-            outcome = NO_OUTCOME
+        outcome = parse_user_id(session.user_id)
         for key in (f"user:{session.user_id}", f"session:{session.session_id}"):
             stored = self.outcomes.get(key)
             if stored is not None:
@@ -242,20 +258,31 @@ class KintsugiState:
         seed: int,
         model: Model,
         outcome: Outcome,
-        fingerprint: str | None,
         error: dict[str, str] | None,
         api_version: int,
         now: float,
+        evidence: Evidence | None = None,
         allowed_sample_rate: int | None = None,
         audio: dict[str, Any] | None = None,
     ) -> Prediction:
-        """Attach the one prediction to a session: failed (``error``) or scored."""
+        """Attach the one prediction to a session: failed (``error``) or scored.
+
+        Scores come from the recording's voice profile (or, without one, its
+        fingerprint); a forced outcome's labels win over them."""
         scores: dict[str, str] = {}
+        shown: dict[str, Any] | None = None
         if error is None:
-            assert fingerprint is not None
-            synthetic = predict(seed, fingerprint, model)
+            assert evidence is not None
+            found = latents(seed, profile=evidence.profile, fingerprint=evidence.fingerprint)
+            synthetic = labels(found, model)
             for category in model.categories:
                 scores[category] = outcome.label(model, category) or synthetic[category]
+            shown = {
+                **evidence.to_json(),
+                "depression_score": round(found.depression, 4),
+                "anxiety_score": round(found.anxiety, 4),
+                "margin": round(margin(found), 4),
+            }
         synchronous = api_version == 1
         prediction = Prediction(
             model=model.name,
@@ -266,9 +293,10 @@ class KintsugiState:
             error=error,
             hold=bool(outcome.hold) and not synchronous,
             completed_at=now if synchronous else None,
-            fingerprint=fingerprint,
+            fingerprint=evidence.fingerprint if evidence else None,
             allowed_sample_rate=allowed_sample_rate,
             audio=audio,
+            evidence=shown,
         )
         session.prediction = prediction
         self.sessions.put(session.session_id, session)

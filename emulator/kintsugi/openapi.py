@@ -179,6 +179,7 @@ def _v2(status: int, text: str) -> tuple[int, Schema]:
 def _common(version: int) -> tuple[tuple[int, Schema], ...]:
     err = _v1 if version == 1 else _v2
     return (
+        err(400, "`invalid_request`: no X-API-Key (get-started page; code INFERRED)"),
         err(401, "`invalid_api_key`"),
         err(403, "`unauthorized_account`"),
     )
@@ -196,7 +197,11 @@ def _session_errors(version: int, *, conflict: bool) -> tuple[tuple[int, Schema]
     err = _v1 if version == 1 else _v2
     found = [
         err(404, "`nonexistent_initiation`" + ("" if conflict else ", `nonexistent_prediction`")),
-        err(406, "`consent_not_provided` (setting kintsugi.no_consent_error; INFERRED)"),
+        err(
+            406,
+            "`consent_not_provided`: a session without consent restored from an older state"
+            " file, with setting kintsugi.no_consent_error=consent_not_provided",
+        ),
     ]
     if conflict:
         found.append(err(409, "`existent_session`"))
@@ -209,7 +214,10 @@ def _predict_form(version: int) -> Schema:
         "session_id": string(),
     }
     if version == 2:
-        props["allowed_sample_rate"] = number("16000..44100 Hz (java-gen javadoc)")
+        props["allowed_sample_rate"] = number(
+            "Hz; the javadoc says 16000..44100, the audio specification 8 kHz and up: "
+            "8000..768000 is taken"
+        )
     return obj(props, required=("file", "session_id"), additional=True)
 
 
@@ -282,6 +290,7 @@ def paths() -> dict[str, dict[str, Any]]:
                 responses=responses(
                     (200, json_response("Initiated", ref("KintsugiSessionId"))),
                     *_common(1),
+                    _v1(406, "`consent_not_provided`: is_initiated false, no session created"),
                     _v1(422, "`unsupported_metadata_spec` with `context`"),
                     *_body_limits(1),
                 ),
@@ -321,7 +330,13 @@ def paths() -> dict[str, dict[str, Any]]:
         "depression/binary": (
             "application/x-www-form-urlencoded",
             obj(
-                {"session_id": string(), "actual_score": enum(BINARY)},
+                {
+                    "session_id": string(),
+                    "actual_score": enum(
+                        (*BINARY, "True", "False", "TRUE", "FALSE", "t", "f", "T", "F", "1", "0"),
+                        "a label; boolean spellings as for every form boolean",
+                    ),
+                },
                 additional=True,
             ),
             "depression_binary",
@@ -368,6 +383,7 @@ def paths() -> dict[str, dict[str, Any]]:
             responses=responses(
                 (201, json_response("Initiated", ref("KintsugiSessionId"))),
                 *_common(2),
+                _v2(406, "`consent_not_provided`: is_initiated false, no session created"),
                 _v2(422, "`unsupported_metadata_spec` with `context`"),
                 *_body_limits(2),
             ),

@@ -14,9 +14,11 @@ Two ways in, merged field by field when a prediction is submitted (later wins):
        emu-hold            a v2 prediction stays `processing` until
                            POST /_emulator/kintsugi/advance
 
-   e.g. ``clinic-7+emu-result:moderate_to_severe+emu-result:severe``. A part that
-   looks like a directive but is not one is refused at initiate (422, ``user_id``
-   ``malformed``), so a typo never silently yields a random result.
+   e.g. ``clinic-7+emu-result:moderate_to_severe+emu-result:severe``. Control syntax
+   never makes a valid vendor request fail: a part that looks like a directive but is
+   not one (``emu-patient``, a typo such as ``emu-reslt:true``) is plain text, and the
+   initiate response names it in an ``x-emulator-warning`` header
+   (`stray_directives`), so a typo is visible without breaking the vendor contract.
 2. control outcomes, stored in the ``kintsugi.outcomes`` table by user id or session
    id (``PUT /_emulator/kintsugi/outcomes/{users|sessions}/{id}``), same fields.
 
@@ -29,6 +31,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from emulator.kintsugi.errors import AUDIO_CODES
 from emulator.kintsugi.scores import (
     ANXIETY_SEVERITY,
     DEPRESSION_BINARY,
@@ -38,17 +41,6 @@ from emulator.kintsugi.scores import (
     Model,
 )
 
-AUDIO_CODES = ("unstandard_audio", "unsupported_audio_spec", "insufficient_audio_length")
-# What each code means, in the seed's words (seed 002, predict 4.0 Responses).
-AUDIO_MESSAGES = {
-    "unstandard_audio": "The provided audio file is not a WAV file.",
-    "unsupported_audio_spec": (
-        "The specification of the provided audio does not match the expected specification."
-    ),
-    "insufficient_audio_length": (
-        "The provided audio file does not contain at least 30 seconds of voice."
-    ),
-}
 LABEL_FIELDS = {
     "depression_severity": DEPRESSION_SEVERITY,
     "depression_binary": DEPRESSION_BINARY,
@@ -126,9 +118,10 @@ def label_field(label: str) -> str | None:
     return None
 
 
-def parse_user_id(user_id: str) -> Outcome:
-    """The directives in a magic user_id (NO_OUTCOME for ordinary ids); ValueError if bad."""
+def _directives(user_id: str) -> tuple[dict[str, Any], list[str]]:
+    """(recognised directive fields, parts shaped like a directive that are not one)."""
     found: dict[str, Any] = {}
+    stray: list[str] = []
     for part in user_id.split("+"):
         match = _DIRECTIVE.match(part)
         if match is None:
@@ -141,5 +134,16 @@ def parse_user_id(user_id: str) -> Outcome:
         elif name == "hold" and value is None:
             found["hold"] = True
         else:
-            raise ValueError(f"unknown emulator directive {part!r}")
+            stray.append(part)
+    return found, stray
+
+
+def parse_user_id(user_id: str) -> Outcome:
+    """The directives in a magic user_id (NO_OUTCOME for ordinary ids); never fails."""
+    found, _ = _directives(user_id)
     return Outcome(**found) if found else NO_OUTCOME
+
+
+def stray_directives(user_id: str) -> list[str]:
+    """Parts of a user_id that look like emulator directives but are none (plain text)."""
+    return _directives(user_id)[1]

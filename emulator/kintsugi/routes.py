@@ -1,42 +1,49 @@
-"""Kintsugi Voice HTTP endpoints (v1 and v2) and the emulator's Kintsugi controls.
+"""Kintsugi Voice HTTP endpoints, v1 and v2.
 
-Each endpoint: authenticate (X-API-Key -> 401 ``invalid_api_key``; a key not
+Each endpoint: authenticate (no X-API-Key -> 400 ``invalid_request``, an unknown one
+-> 401 ``invalid_api_key``: the get-started page tells the two apart; a key not
 entitled to Kintsugi -> 403 ``unauthorized_account``, seed 002), await the whole
 body, then validate and mutate with no await in between, so concurrent requests
 never interleave inside one state change.
 
-Audio is screened here (the HTTP edge) with ``emulator.audio.check_kintsugi``, using
-the thresholds in ``settings.kintsugi`` so demos can accept short clips.
+Audio is screened here (the HTTP edge) with ``emulator.audio.check_voice``, using the
+thresholds of the ``kintsugi`` settings (so demos can accept short clips) and the voice
+detector of the ``audio`` settings. The same measure yields the `VoiceProfile` the
+prediction is read from (`emulator.kintsugi.voice`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.audio import Verdict, audio_fingerprint, check_kintsugi
-from emulator.core.control_tenant import named_tenant
-from emulator.core.errors import ControlError
+from emulator.audio import Verdict, audio_fingerprint, check_voice
+from emulator.audio.settings import AudioSettings
+from emulator.audio.wav import MAX_SAMPLE_RATE
 from emulator.core.headers import header
 from emulator.core.lifecycle import ProgressionPolicy
-from emulator.core.runtime import Advancer, Runtime, runtime
-from emulator.kintsugi import control
-from emulator.kintsugi.control import control_state
+from emulator.core.runtime import Runtime, runtime
 from emulator.kintsugi.errors import (
     AUDIO_ERRORS,
+    ConsentNotProvided,
     InvalidApiKey,
+    InvalidRequest,
     UnauthorizedAccount,
     UnstandardAudio,
     UnsupportedAudioSpec,
+    audio_code,
+    audio_message,
 )
-from emulator.kintsugi.models import KintsugiState, state_of
-from emulator.kintsugi.outcomes import AUDIO_MESSAGES, Outcome
+from emulator.kintsugi.models import Evidence, KintsugiState, Session, state_of
+from emulator.kintsugi.outcomes import Outcome, stray_directives
 from emulator.kintsugi.schemas import (
     parse_feedback,
     parse_initiate_v1,
@@ -50,8 +57,9 @@ from emulator.kintsugi.settings import KintsugiAccess, KintsugiSettings
 from emulator.kintsugi.vendor import kintsugi_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-# java-gen javadoc for allowed_sample_rate: "Supports 16000 to 44100 (Hz)" (§4.2).
-ALLOWED_SAMPLE_RATES = range(16000, 44101)
+# Voice a prediction is read from: the first 30 s of it, what the guardrail needs anyway.
+PROFILE_SECONDS = 30.0
+WARNING_HEADER = "x-emulator-warning"
 
 
 # -- plumbing ---------------------------------------------------------------------
@@ -59,7 +67,10 @@ ALLOWED_SAMPLE_RATES = range(16000, 44101)
 
 def _authorised(request: Request, version: int) -> tuple[Runtime, KintsugiState]:
     rt = runtime(request)
-    tenant = rt.tenants.lookup(header(request.scope, b"x-api-key"))
+    key = header(request.scope, b"x-api-key")
+    if not key:
+        raise InvalidRequest(version=version)
+    tenant = rt.tenants.lookup(key)
     if tenant is None:
         raise InvalidApiKey(version=version)
     if not tenant.access(KintsugiAccess).enabled:
@@ -67,7 +78,7 @@ def _authorised(request: Request, version: int) -> tuple[Runtime, KintsugiState]
     return rt, state_of(rt.store.namespace(tenant.api_key))
 
 
-def _policy(rt: Runtime) -> ProgressionPolicy:
+def policy_of(rt: Runtime) -> ProgressionPolicy:
     # Read at every poll: PUT /_emulator/progression may have changed it since start-up.
     return rt.progression("kintsugi")
 
@@ -85,29 +96,41 @@ async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], bytes 
     return fields, audio
 
 
+Screened = tuple[dict[str, str] | None, Evidence | None, dict[str, Any] | None]
+
+
 def _screen(
-    audio: bytes, outcome: Outcome, s: KintsugiSettings
-) -> tuple[dict[str, str] | None, str | None, dict[str, Any] | None]:
-    """(predict_error, fingerprint, audio summary): the guardrail failure, or the
-    recording's identity; and what was measured (None for a forced error)."""
+    audio: bytes, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
+) -> Screened:
+    """(predict_error, evidence, audio summary): the guardrail failure, or what the
+    labels are read from; and what was measured (None for a forced error)."""
     if outcome.error is not None:
-        return {"error": outcome.error, "message": AUDIO_MESSAGES[outcome.error]}, None, None
-    verdict = check_kintsugi(
+        message = audio_message(outcome.error, s.min_voice_seconds)
+        return {"error": outcome.error, "message": message}, None, None
+    verdict = check_voice(
         audio,
         min_sample_rate=s.min_sample_rate,
         max_channels=s.max_channels,
         min_voice_seconds=s.min_voice_seconds,
+        detector=detection.vad,
+        max_scan_seconds=detection.max_scan_seconds,
+        profile_seconds=PROFILE_SECONDS,
     )
     summary = audio_summary(verdict)
     if not verdict.ok:
-        code = verdict.code or "unstandard_audio"
-        return {"error": code, "message": verdict.message or AUDIO_MESSAGES[code]}, None, summary
-    return None, audio_fingerprint(audio), summary
+        code = audio_code(verdict.problem)
+        error = {"error": code, "message": audio_message(code, s.min_voice_seconds)}
+        return error, None, summary
+    voice = verdict.voice
+    profile = voice.profile if voice else None
+    # Without a voice to read (only with the threshold lowered) the decoded samples decide.
+    fingerprint = None if profile else audio_fingerprint(audio)
+    return None, Evidence(voice.to_json() if voice else None, profile, fingerprint), summary
 
 
 def audio_summary(verdict: Verdict) -> dict[str, Any]:
     """What the guardrails saw, kept with the prediction for the inspector. An accepted
-    recording's voice is a lower bound: measuring stops once the threshold is met."""
+    recording's voice is a lower bound: measuring stops once enough is found."""
     info = verdict.info
     voice = verdict.voice_seconds
     duration = info.duration_seconds
@@ -124,19 +147,34 @@ def audio_summary(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def _allowed_sample_rate(raw: str | None) -> int | None:
+def _allowed_sample_rate(raw: str | None, minimum: int) -> int | None:
+    """The optional v2 hint. The java-gen javadoc says "Supports 16000 to 44100 (Hz)"
+    (§4.2), but the audio specification accepts 8 kHz and up (seed 002), and a hint
+    the audio itself may satisfy must not fail the call: any whole rate from the
+    guardrail's minimum to the highest rate a WAV may declare is taken."""
     if raw is None:
         return None
     try:
         rate = float(raw)
     except ValueError:
         rate = -1.0
-    if not rate.is_integer() or int(rate) not in ALLOWED_SAMPLE_RATES:
+    if not rate.is_integer() or not minimum <= rate <= MAX_SAMPLE_RATE:
         raise UnsupportedAudioSpec(version=2, context={"allowed_sample_rate": "malformed"})
     return int(rate)
 
 
-def _session_id(doc: dict[str, Any]) -> str | None:
+def _initiated(session: Session, status: int) -> Response:
+    """The initiate answer, with a note naming any stray emulator directive."""
+    stray = stray_directives(session.user_id)
+    headers = {}
+    if stray:
+        names = ", ".join(repr(part) for part in stray)
+        text = f"user_id part(s) {names} look like emulator directives but are none; kept as text"
+        headers[WARNING_HEADER] = " ".join(text.encode("ascii", "replace").decode().split())[:300]
+    return JSONResponse({"session_id": session.session_id}, status_code=status, headers=headers)
+
+
+def session_id_in(doc: dict[str, Any]) -> str | None:
     raw = doc.get("session_id")
     return raw if isinstance(raw, str) else None
 
@@ -148,6 +186,8 @@ async def initiate_v1(request: Request) -> Response:
     rt, state = _authorised(request, 1)
     fields, _ = await _read_form(request, kintsugi_of(rt).settings.max_body_bytes)
     req = parse_initiate_v1(fields)
+    if not req.consent:
+        raise ConsentNotProvided(version=1)
     session = state.initiate(
         seed=rt.store.seed,
         user_id=req.user_id,
@@ -157,12 +197,14 @@ async def initiate_v1(request: Request) -> Response:
         now=rt.clock.timestamp(),
     )
     # seed 002: status 200 in both the response table and the example.
-    return JSONResponse({"session_id": session.session_id}, status_code=200)
+    return _initiated(session, 200)
 
 
 async def initiate_v2(request: Request) -> Response:
     rt, state = _authorised(request, 2)
     req = parse_initiate_v2(parse_json(await request.body()))
+    if not req.consent:
+        raise ConsentNotProvided(version=2)
     session = state.initiate(
         seed=rt.store.seed,
         user_id=req.user_id,
@@ -172,74 +214,86 @@ async def initiate_v2(request: Request) -> Response:
         now=rt.clock.timestamp(),
     )
     # kintsugi-python requires exactly 201 (§6.3).
-    return JSONResponse({"session_id": session.session_id}, status_code=201)
+    return _initiated(session, 201)
 
 
 # -- predict ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    """A predict request, checked: the session it is for and what its audio gave."""
+
+    rt: Runtime
+    state: KintsugiState
+    session: Session
+    outcome: Outcome
+    error: dict[str, str] | None
+    evidence: Evidence | None
+    audio: dict[str, Any] | None
+    allowed_sample_rate: int | None
+
+
+async def _submission(request: Request, version: int) -> _Submission:
+    rt, state = _authorised(request, version)
+    s = kintsugi_of(rt).settings
+    fields, audio = await _read_form(request, s.max_body_bytes)
+    session_id = fields.get("session_id")
+    session = state.open_for_prediction(session_id, version=version, no_consent=s.no_consent_error)
+    if audio is None:
+        raise UnstandardAudio(version=version)
+    rate = None
+    if version == 2:
+        rate = _allowed_sample_rate(fields.get("allowed_sample_rate"), s.min_sample_rate)
+    outcome = state.outcome_for(session)
+    # Listening to a recording takes a while (a trained detector, ~0.1-1 s) and needs
+    # no state: it runs off the event loop, so other requests are served meanwhile.
+    error, evidence, summary = await run_in_threadpool(
+        _screen, audio, outcome, s, kintsugi_of(rt).audio
+    )
+    # Checked again, with no await until the prediction is stored: another request may
+    # have used the session while this one was being listened to.
+    session = state.open_for_prediction(session_id, version=version, no_consent=s.no_consent_error)
+    return _Submission(rt, state, session, outcome, error, evidence, summary, rate)
+
+
+def _store(found: _Submission, model: Model, version: int) -> None:
+    found.state.submit(
+        found.session,
+        seed=found.rt.store.seed,
+        model=model,
+        outcome=found.outcome,
+        evidence=found.evidence,
+        error=found.error,
+        api_version=version,
+        now=found.rt.clock.timestamp(),
+        allowed_sample_rate=found.allowed_sample_rate,
+        audio=found.audio,
+    )
+
+
 def _predict_v1(model: Model) -> Endpoint:
     async def predict_v1(request: Request) -> Response:
-        rt, state = _authorised(request, 1)
-        s = kintsugi_of(rt).settings
-        fields, audio = await _read_form(request, s.max_body_bytes)
-        session = state.open_for_prediction(
-            fields.get("session_id"), version=1, no_consent=s.no_consent_error
-        )
-        if audio is None:
-            raise UnstandardAudio(version=1)
-        outcome = state.outcome_for(session)
-        error, fingerprint, summary = _screen(audio, outcome, s)
-        if error is not None:
+        found = await _submission(request, 1)
+        if found.error is not None:
             # A rejected recording does not use the session up: it may be retried.
-            raise AUDIO_ERRORS[error["error"]](version=1)
-        state.submit(
-            session,
-            seed=rt.store.seed,
-            model=model,
-            outcome=outcome,
-            fingerprint=fingerprint,
-            error=None,
-            api_version=1,
-            now=rt.clock.timestamp(),
-            audio=summary,
-        )
-        return JSONResponse(render_v1_result(session), status_code=s.v1_predict_status)
+            raise AUDIO_ERRORS[found.error["error"]](version=1)
+        _store(found, model, 1)
+        status = kintsugi_of(found.rt).settings.v1_predict_status
+        return JSONResponse(render_v1_result(found.session), status_code=status)
 
     return predict_v1
 
 
 def _predict_v2(model: Model) -> Endpoint:
     async def predict_v2(request: Request) -> Response:
-        rt, state = _authorised(request, 2)
-        s = kintsugi_of(rt).settings
-        fields, audio = await _read_form(request, s.max_body_bytes)
-        session = state.open_for_prediction(
-            fields.get("session_id"), version=2, no_consent=s.no_consent_error
-        )
-        if audio is None:
-            raise UnstandardAudio(version=2)
-        rate = _allowed_sample_rate(fields.get("allowed_sample_rate"))
-        outcome = state.outcome_for(session)
-        error, fingerprint, summary = _screen(audio, outcome, s)
-        if error is not None and s.v2_audio_failure == "reject":
-            raise AUDIO_ERRORS[error["error"]](version=2)
-        state.submit(
-            session,
-            seed=rt.store.seed,
-            model=model,
-            outcome=outcome,
-            fingerprint=fingerprint,
-            error=error,
-            api_version=2,
-            now=rt.clock.timestamp(),
-            allowed_sample_rate=rate,
-            audio=summary,
-        )
+        found = await _submission(request, 2)
+        if found.error is not None and kintsugi_of(found.rt).settings.v2_audio_failure == "reject":
+            raise AUDIO_ERRORS[found.error["error"]](version=2)
+        _store(found, model, 2)
         # 202 + {session_id, status} (java-gen PredictResponsePredictionInitiated, §4.2).
-        return JSONResponse(
-            {"session_id": session.session_id, "status": "processing"}, status_code=202
-        )
+        body = {"session_id": found.session.session_id, "status": "processing"}
+        return JSONResponse(body, status_code=202)
 
     return predict_v2
 
@@ -253,7 +307,7 @@ async def prediction_by_session(request: Request) -> Response:
     session = state.predicted(
         request.path_params["session_id"], version=2, no_consent=s.no_consent_error
     )
-    finished = state.look(session, _policy(rt), rt.clock.timestamp())
+    finished = state.look(session, policy_of(rt), rt.clock.timestamp())
     failed = finished and session.prediction is not None and session.prediction.error is not None
     return JSONResponse(
         render_record(session, finished=finished, with_session_id=False),
@@ -263,7 +317,7 @@ async def prediction_by_session(request: Request) -> Response:
 
 async def predictions_by_user(request: Request) -> Response:
     rt, state = _authorised(request, 2)
-    policy, now = _policy(rt), rt.clock.timestamp()
+    policy, now = policy_of(rt), rt.clock.timestamp()
     # Every record returned counts as a look at it; an unknown user has none: [] [INFERRED].
     records = [
         render_record(session, finished=state.look(session, policy, now), with_session_id=True)
@@ -288,8 +342,10 @@ def _feedback(kind: str, *, version: int, form: bool) -> Endpoint:
         else:
             body = parse_json(await request.body())
             doc = body if isinstance(body, dict) else {}
-        session = state.predicted(_session_id(doc), version=version, no_consent=s.no_consent_error)
-        value = parse_feedback(kind, doc.get(field), field=field, version=version)
+        session = state.predicted(
+            session_id_in(doc), version=version, no_consent=s.no_consent_error
+        )
+        value = parse_feedback(kind, doc.get(field), field=field, version=version, text=form)
         state.give_feedback(session, kind, value, rt.clock.timestamp())
         # "Feedback endpoint do not return any data." (seed 002 sample comment)
         return Response(status_code=200)
@@ -346,164 +402,3 @@ routes: list[BaseRoute] = [
     Route("/v2/feedback/phq/9", _feedback("phq_9", version=2, form=False), methods=["PATCH"]),
     Route("/v2/feedback/gad/7", _feedback("gad_7", version=2, form=False), methods=["PATCH"]),
 ]
-
-
-# -- emulator controls (mounted under /_emulator/kintsugi) -------------------------
-# The tenant is the X-API-Key header (``?api_key=`` is an alias: core.control_tenant).
-
-
-async def list_outcomes(request: Request) -> Response:
-    _, state = control_state(request)
-    rows = zip(state.outcomes.keys(), state.outcomes.values(), strict=True)
-    return JSONResponse({"outcomes": [{"key": k, "outcome": o.to_json()} for k, o in rows]})
-
-
-def _outcome_endpoints(scope: str) -> tuple[Endpoint, Endpoint]:
-    """PUT and DELETE of the outcome stored for one user_id or one session."""
-
-    def key_of(request: Request) -> str:
-        return f"{scope}:{request.path_params['ident']}"
-
-    async def put_outcome(request: Request) -> Response:
-        _, state = control_state(request)
-        body = parse_json(await request.body())
-        try:
-            outcome = Outcome.from_json(body)
-        except (TypeError, ValueError) as exc:
-            raise ControlError(str(exc), error_code="invalid_outcome") from None
-        if scope == "session":
-            _check_session_open(state, request.path_params["ident"])
-        state.set_outcome(key_of(request), outcome)
-        return JSONResponse({"key": key_of(request), "outcome": outcome.to_json()})
-
-    async def delete_outcome(request: Request) -> Response:
-        _, state = control_state(request)
-        existed = key_of(request) in state.outcomes
-        state.outcomes.delete(key_of(request))
-        return JSONResponse({"key": key_of(request), "deleted": existed})
-
-    return put_outcome, delete_outcome
-
-
-def _check_session_open(state: KintsugiState, session_id: str) -> None:
-    session = state.sessions.get(session_id)
-    if session is None:
-        raise ControlError(
-            f"no Kintsugi session {session_id} for this API key",
-            status_code=404,
-            error_code="not_found",
-        )
-    if session.prediction is not None:
-        raise ControlError(
-            f"session {session_id} already has its prediction; outcomes apply when one is "
-            "submitted",
-            status_code=409,
-            error_code="conflict",
-        )
-
-
-def advancer(rt: Runtime) -> Advancer:
-    """Finish `processing` predictions now, for ``rt.advancers["kintsugi"]`` (the generic
-    POST /_emulator/advance): one API key's or everyone's, one session's or all."""
-
-    def advance(api_key: str | None, session_id: str | None) -> int:
-        return len(_advance(rt, api_key, session_id))
-
-    return advance
-
-
-def _advance(rt: Runtime, api_key: str | None, session_id: str | None) -> list[str]:
-    policy, now = _policy(rt), rt.clock.timestamp()
-    done: list[str] = []
-    for tenant in [api_key] if api_key else rt.store.tenants():
-        done.extend(state_of(rt.store.namespace(tenant)).advance(session_id, policy, now))
-    return done
-
-
-async def advance(request: Request) -> Response:
-    """POST /_emulator/kintsugi/advance: the tenant's (X-API-Key) or everyone's, with an
-    optional JSON ``{"session_id"}``; answers with the ids it finished."""
-    body = parse_json(await request.body())
-    session_id = _session_id(body) if isinstance(body, dict) else None
-    done = _advance(runtime(request), named_tenant(request), session_id)
-    return JSONResponse({"advanced": done})
-
-
-control_routes: list[BaseRoute] = [
-    *control.routes,
-    Route("/outcomes", list_outcomes, methods=["GET"]),
-    *(
-        Route(f"/outcomes/{plural}/{{ident}}", endpoint, methods=[method])
-        for plural, scope in (("users", "user"), ("sessions", "session"))
-        for method, endpoint in zip(("PUT", "DELETE"), _outcome_endpoints(scope), strict=True)
-    ),
-    Route("/advance", advance, methods=["POST"]),
-]
-
-
-def scenarios() -> list[dict[str, Any]]:
-    magic = [
-        (
-            "kintsugi-force-label",
-            "user_id directive emu-result:<label>: every prediction of this user's sessions "
-            "gets that label in the model it belongs to (depression severity "
-            "no_to_mild|mild_to_moderate|moderate_to_severe; depression binary "
-            "false|true|additional_consideration_required; anxiety "
-            "no_or_minimal|mild|moderate|severe). Combine with '+'.",
-            "user_id=patient-1+emu-result:moderate_to_severe+emu-result:severe",
-        ),
-        (
-            "kintsugi-force-audio-error",
-            "user_id directive emu-error:<code>: the audio check fails with that code "
-            "(unstandard_audio|unsupported_audio_spec|insufficient_audio_length): v1 422, "
-            "v2 a failed record or a 422 (setting kintsugi.v2_audio_failure).",
-            "user_id=emu-error:insufficient_audio_length",
-        ),
-        (
-            "kintsugi-hold-processing",
-            "user_id directive emu-hold: v2 predictions stay `processing` until "
-            "POST /_emulator/kintsugi/advance.",
-            "user_id=emu-hold",
-        ),
-    ]
-    control = [
-        (
-            "kintsugi-outcome-by-user",
-            "PUT a forced outcome for every later prediction of a user_id (X-API-Key names "
-            "the tenant). Fields: depression_severity, depression_binary, anxiety_severity, "
-            "error, hold. DELETE to clear; GET /_emulator/kintsugi/outcomes lists them.",
-            'PUT /_emulator/kintsugi/outcomes/users/patient-1 {"depression_severity": '
-            '"mild_to_moderate"}',
-        ),
-        (
-            "kintsugi-outcome-by-session",
-            "PUT a forced outcome for one initiated session, before its prediction is "
-            "submitted; overrides the user's outcome field by field.",
-            'PUT /_emulator/kintsugi/outcomes/sessions/<session_id> {"error": "unstandard_audio"}',
-        ),
-        (
-            "kintsugi-advance",
-            "Finish processing v2 predictions now (manual progression, emu-hold): the "
-            "tenant's (X-API-Key) or everyone's; optional JSON {\"session_id\"}.",
-            "POST /_emulator/kintsugi/advance",
-        ),
-        (
-            "kintsugi-sessions",
-            "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status; "
-            "page with limit, offset, order=desc, user_id. One session shows its prediction, "
-            "what the audio checks measured and the feedback.",
-            "GET /_emulator/kintsugi/sessions\n"
-            "GET /_emulator/kintsugi/sessions?limit=20&offset=0&order=desc\n"
-            "GET /_emulator/kintsugi/sessions/<session_id>",
-        ),
-        (
-            "kintsugi-outcomes",
-            "List the tenant's forced outcomes, or clear one (a user's or a session's).",
-            "GET /_emulator/kintsugi/outcomes\n"
-            "DELETE /_emulator/kintsugi/outcomes/users/patient-1\n"
-            "DELETE /_emulator/kintsugi/outcomes/sessions/<session_id>",
-        ),
-    ]
-    return [
-        {"name": n, "kind": "magic-input", "description": d, "example": e} for n, d, e in magic
-    ] + [{"name": n, "kind": "control", "description": d, "example": e} for n, d, e in control]

@@ -19,7 +19,6 @@ from typing import Any
 
 from emulator.kintsugi.errors import UnsupportedFeedbackSpec, UnsupportedMetadataSpec
 from emulator.kintsugi.models import Session
-from emulator.kintsugi.outcomes import parse_user_id
 from emulator.kintsugi.scores import DEPRESSION_BINARY, Category, label_value
 
 UNPROVIDED = "unprovided"
@@ -137,11 +136,8 @@ def _user_id(raw: Any, context: dict[str, str]) -> str:
     if not isinstance(raw, str):
         context["user_id"] = MALFORMED
         return ""
-    try:
-        parse_user_id(raw)
-    except ValueError:
-        # A mistyped emulator directive is refused, never silently ignored.
-        context["user_id"] = MALFORMED
+    # Any string is a valid user_id: emulator directives in it never make it malformed
+    # (emulator.kintsugi.outcomes; a stray one is named in a response header instead).
     return raw
 
 
@@ -192,11 +188,18 @@ def parse_json(raw: bytes) -> Any:
 ANSWER_COUNTS = {"phq_2": 2, "phq_9": 9, "gad_7": 7}
 
 
-def parse_feedback(kind: str, raw: Any, *, field: str, version: int) -> Any:
+def parse_feedback(kind: str, raw: Any, *, field: str, version: int, text: bool = False) -> Any:
     """The score of one feedback call: a binary label, or the questionnaire answers
-    (each 0..3: java-gen PredictionValidFeedbackInt, §4.7)."""
+    (each 0..3: java-gen PredictionValidFeedbackInt, §4.7).
+
+    ``text`` marks a form field (v1 binary feedback): there ``True``/``TRUE``/``1`` and
+    the other spellings Go's ParseBool takes mean ``true``, as for every boolean form
+    field (`_text_bool`); the seed's own Python sample posts ``"true"``."""
     if raw is None:
         raise UnsupportedFeedbackSpec(version=version, context={field: UNPROVIDED})
+    if kind == "depression_binary" and text and isinstance(raw, str):
+        flag = _text_bool(raw)
+        raw = raw if flag is None else ("true" if flag else "false")
     if kind == "depression_binary":
         ok = isinstance(raw, str) and raw in DEPRESSION_BINARY
     else:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.audio.settings import AudioSettings
 from emulator.core.runtime import Runtime, Vendor
 from emulator.kintsugi.errors import KintsugiShape
 from emulator.kintsugi.settings import KintsugiAccessSection, KintsugiSettings
 
 
 class KintsugiVendor(Vendor):
-    """Kintsugi's routes and hooks, and its settings section."""
+    """Kintsugi's routes and hooks, its settings section, and the audio section its
+    guardrail uses (``audio.vad``: which voice detector)."""
 
-    def __init__(self, settings: KintsugiSettings, **parts: Any) -> None:
+    def __init__(
+        self, settings: KintsugiSettings, *, audio: AudioSettings | None = None, **parts: Any
+    ) -> None:
         super().__init__(
             name="kintsugi",
             title="Kintsugi Voice",
@@ -28,6 +32,7 @@ class KintsugiVendor(Vendor):
             **parts,
         )
         self.settings = settings
+        self.audio = audio or AudioSettings()
 
 
 def kintsugi_of(rt: Runtime) -> KintsugiVendor:

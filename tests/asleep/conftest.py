@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -16,40 +14,14 @@ from emulator.app import create_app
 from emulator.asleep.models import Session, state_of
 from emulator.core.runtime import Runtime
 from emulator.settings import AsleepSettings, Settings
+from tests.support.wavs import mel_npy, silent_wav
 
 START = "2025-01-15T02:50:29Z"
 KEY = "team-a"
 
 
-def mel_chunk() -> bytes:
-    """A tiny valid MELSPECTROGRAM chunk: a 2-D float32 ``.npy`` array."""
-    buffer = io.BytesIO()
-    np.save(buffer, np.zeros((1, 64), dtype=np.float32))
-    return buffer.getvalue()
-
-
-MEL = mel_chunk()
-
-
-def wav_chunk(seconds: float, rate: int = 16000) -> bytes:
-    """A silent 16-bit mono WAV of ``seconds``."""
-    frames = int(seconds * rate)
-    data = bytes(2 * frames)
-    header = (
-        b"RIFF"
-        + (36 + len(data)).to_bytes(4, "little")
-        + b"WAVEfmt "
-        + (16).to_bytes(4, "little")
-        + (1).to_bytes(2, "little")
-        + (1).to_bytes(2, "little")
-        + rate.to_bytes(4, "little")
-        + (2 * rate).to_bytes(4, "little")
-        + (2).to_bytes(2, "little")
-        + (16).to_bytes(2, "little")
-        + b"data"
-        + len(data).to_bytes(4, "little")
-    )
-    return header + data
+MEL = mel_npy()  # a tiny valid MELSPECTROGRAM chunk: a 2-D float32 .npy array
+wav_chunk = silent_wav  # a silent 16-bit mono WAV of ``seconds``
 
 
 def settings_for(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.audio.speech import ESPEAK, Speech, make_speech
+from tests.support.speech import ESPEAK, Speech, make_speech
 from tests.support.tools import missing
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "audio"

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from emulator.audio import AudioFormatError, audio_fingerprint, decode_mono
+from emulator.audio.decode import Source, read_mono, skip
+from emulator.audio.synth import speech_like
 from emulator.audio.wav import Encoding
 from emulator.audio.writer import encode_wav
 from tests.audio.conftest import fixture_bytes
@@ -101,3 +103,13 @@ def test_24_bit_sign_extension() -> None:
     data = data[: -len(body)] + body
     expected = np.array([0x7FFFFF, -0x800000, -1, 1]) / 2**23
     np.testing.assert_allclose(decode_mono(data), expected, rtol=1e-6)
+
+
+def test_skip_and_read_mono_view_the_same_bytes() -> None:
+    samples = speech_like(2.0, 22050, seed=5).samples
+    source = Source.open(encode_wav(np.stack([samples, samples], axis=1), 22050))
+    rest = skip(source, 1000)
+    assert rest.info.frames == source.info.frames - 1000
+    assert rest.data is source.data  # no copy
+    np.testing.assert_array_equal(read_mono(rest, 0, 500), read_mono(source, 1000, 500))
+    assert skip(source, 10**9).info.frames == 0

@@ -1,7 +1,9 @@
-"""Voice-activity detection: real speech counts, noise, tones and silence do not.
+"""The heuristic voice-activity detector (``audio.vad = "heuristic"``): real speech counts,
+noise, tones and silence do not.
 
-Speech comes from espeak-ng (tests/audio/speech.py; skipped if it is missing);
-noise, tones and the speech-like signal come from emulator.audio.synth.
+Speech comes from espeak-ng (tests/support/speech.py; skipped if it is missing);
+noise, tones and the speech-like signal come from emulator.audio.synth. The trained
+default detector has its own tests (test_voice.py) and corpus (tests/kintsugi/test_corpus.py).
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emulator.audio import KintsugiCode, check_kintsugi, voice_activity, voice_seconds
+from emulator.audio import Problem, Verdict, check_voice, voice_activity, voice_seconds
 from emulator.audio.synth import Colour, noise, speech_like, tone
 from emulator.audio.writer import encode_wav
 from tests.audio.conftest import SPEECH_RATES
-from tests.audio.speech import Speech
+from tests.support.speech import Speech
 
 TOLERANCE = 0.1  # relative error allowed against the known spoken time
+
+
+def check(data: bytes, **options: object) -> Verdict:
+    return check_voice(data, detector="heuristic", **options)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("rate", SPEECH_RATES)
@@ -25,7 +31,7 @@ def test_real_speech_is_accepted_at_every_rate(
     speech: Speech, speech_files: dict[int, Path], rate: int
 ) -> None:
     assert speech.voiced_seconds > 35
-    verdict = check_kintsugi(speech_files[rate].read_bytes(), early_stop=False)
+    verdict = check(speech_files[rate].read_bytes(), early_stop=False)
     assert verdict.ok, verdict.reason
     assert verdict.info.sample_rate == rate
     assert verdict.voice_seconds == pytest.approx(speech.voiced_seconds, rel=TOLERANCE)
@@ -35,8 +41,8 @@ def test_twenty_seconds_of_speech_padded_to_a_minute_is_insufficient(speech: Spe
     clip = speech.first(20.0).padded(60.0).resampled(16000)
     assert clip.seconds == pytest.approx(60.0)
     assert 20 <= clip.voiced_seconds < 26
-    verdict = check_kintsugi(clip.wav())
-    assert verdict.code == KintsugiCode.INSUFFICIENT_AUDIO_LENGTH
+    verdict = check(clip.wav())
+    assert verdict.problem == Problem.TOO_LITTLE_VOICE
     assert verdict.voice_seconds == pytest.approx(clip.voiced_seconds, rel=TOLERANCE)
 
 
@@ -51,7 +57,7 @@ def test_speech_in_background_noise_at_10_db_snr_is_accepted(
     speech: Speech, colour: Colour
 ) -> None:
     clip = speech.with_noise(10.0, colour, seed=4).resampled(16000)
-    verdict = check_kintsugi(clip.wav(), early_stop=False)
+    verdict = check(clip.wav(), early_stop=False)
     assert verdict.ok, verdict.reason
     assert verdict.voice_seconds == pytest.approx(clip.voiced_seconds, rel=TOLERANCE)
 
@@ -61,7 +67,7 @@ def test_stereo_speech_is_measured_on_the_channel_average(speech: Speech) -> Non
     stereo = np.stack([clip.samples, 0.5 * clip.samples], axis=1)
     data = encode_wav(stereo, 16000)
     assert voice_seconds(data) == pytest.approx(clip.voiced_seconds, rel=TOLERANCE)
-    assert check_kintsugi(data).code == KintsugiCode.UNSUPPORTED_AUDIO_SPEC
+    assert check(data).problem == Problem.TOO_MANY_CHANNELS
 
 
 def test_early_stop_is_exact_for_the_frames_it_decided(speech: Speech) -> None:
@@ -108,8 +114,8 @@ def sixty_seconds(kind: str, rate: int = 16000) -> np.ndarray:
     ],
 )
 def test_a_minute_without_voice_is_rejected(kind: str) -> None:
-    verdict = check_kintsugi(encode_wav(sixty_seconds(kind), 16000), early_stop=False)
-    assert verdict.code == KintsugiCode.INSUFFICIENT_AUDIO_LENGTH
+    verdict = check(encode_wav(sixty_seconds(kind), 16000), early_stop=False)
+    assert verdict.problem == Problem.TOO_LITTLE_VOICE
     assert verdict.voice_seconds is not None
     assert verdict.voice_seconds < 1.0
 

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from emulator.audio import check_kintsugi, inspect_audio
+from emulator.audio import check_voice, inspect_audio
 from emulator.audio.writer import encode_wav
 from emulator.bench.redact import Redactor
 from emulator.bench.standin import StandIns, make
@@ -23,7 +23,7 @@ def test_a_wav_stand_in_has_the_recorded_format_and_voice() -> None:
         1,
         inspect_audio(original).frames,
     )
-    assert check_kintsugi(made, min_sample_rate=8000, max_channels=1, min_voice_seconds=30).ok
+    assert check_voice(made, min_sample_rate=8000, max_channels=1, min_voice_seconds=30).ok
 
 
 def test_stereo_24_bit() -> None:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import KintsugiSettings, Settings
-from tests.kintsugi.wavs import noise_wav
+from tests.support.wavs import noise_wav
 
 KEY = "test-key"
 AUTH = {"X-API-Key": KEY}

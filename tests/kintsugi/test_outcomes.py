@@ -8,15 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from emulator.kintsugi.errors import AUDIO_CODES
 from emulator.kintsugi.outcomes import (
-    AUDIO_CODES,
     LABEL_FIELDS,
     NO_OUTCOME,
     Outcome,
     parse_user_id,
+    stray_directives,
 )
 from tests.kintsugi.conftest import AUTH, finished, initiate, record, submit
-from tests.kintsugi.wavs import noise_wav
+from tests.support.wavs import noise_wav
 
 
 def v1_predict(client: TestClient, sid: str, model: str = "severity") -> httpx2.Response:
@@ -46,11 +47,30 @@ def test_parse_user_id_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["emu-result:meh", "emu-result", "emu-error:boom", "emu-hold:yes", "emu-reslt:true"]
+    "bad",
+    ["emu-result:meh", "emu-result", "emu-error:boom", "emu-hold:yes", "emu-reslt:true", "emu-x"],
 )
-def test_parse_user_id_refuses_typos(bad: str) -> None:
-    with pytest.raises(ValueError, match="directive"):
-        parse_user_id(f"p+{bad}")
+def test_near_directives_are_plain_text_and_named(bad: str) -> None:
+    """Control syntax never fails a vendor request: a typo is text, reported as stray."""
+    assert parse_user_id(f"p+{bad}") is NO_OUTCOME
+    assert parse_user_id(f"p+{bad}+emu-hold") == Outcome(hold=True)
+    assert stray_directives(f"p+{bad}+emu-hold") == [bad]
+
+
+@pytest.mark.parametrize("user_id", ["emu-patient", "emu-reslt:true", "a+emu-result:meh"])
+def test_a_stray_directive_never_fails_initiate(emulator_client: TestClient, user_id: str) -> None:
+    for path, kwargs in (
+        ("/v1/initiate", {"data": {"user_id": user_id, "is_initiated": "true"}}),
+        ("/v2/initiate", {"json": {"user_id": user_id, "is_initiated": True}}),
+    ):
+        r = emulator_client.post(path, headers=AUTH, **kwargs)
+        assert r.status_code in (200, 201), r.text
+        assert set(r.json()) == {"session_id"}
+        assert "emulator directives" in r.headers["x-emulator-warning"]
+    r = emulator_client.post(
+        "/v2/initiate", headers=AUTH, json={"user_id": "ok", "is_initiated": True}
+    )
+    assert "x-emulator-warning" not in r.headers
 
 
 @given(st.text(max_size=40).filter(lambda t: "emu-" not in t))
@@ -247,12 +267,17 @@ def test_outcomes_are_per_api_key(emulator_client: TestClient) -> None:
 
 def test_sessions_inspection(emulator_client: TestClient) -> None:
     sid = initiate(emulator_client, "carol")
-    no = initiate(emulator_client, "carol", is_initiated=False)
+    other = initiate(emulator_client, "carol")
     submit(emulator_client, sid)
+    # Without consent no session is created (seed 002), so there is nothing to list.
+    r = emulator_client.post(
+        "/v2/initiate", headers=AUTH, json={"user_id": "carol", "is_initiated": False}
+    )
+    assert r.status_code == 406
     sessions = emulator_client.get("/_emulator/kintsugi/sessions", headers=AUTH).json()["sessions"]
     assert [(s["session_id"], s["status"]) for s in sessions] == [
         (sid, "processing"),
-        (no, "no_consent"),
+        (other, "initiated"),
     ]
 
 

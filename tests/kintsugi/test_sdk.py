@@ -16,8 +16,8 @@ from emulator.kintsugi.scores import ANXIETY_SEVERITY, DEPRESSION_SEVERITY
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
 from tests.kintsugi.conftest import KEY, UNENTITLED, settings
-from tests.kintsugi.wavs import noise_wav, speech_wav
 from tests.support.tools import missing
+from tests.support.wavs import noise_wav, speech_wav
 
 pytestmark = pytest.mark.e2e
 

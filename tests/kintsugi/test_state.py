@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from emulator.kintsugi.errors import KintsugiShape
 from tests.kintsugi.conftest import AUTH, client_for, finished, initiate, record, settings, submit
-from tests.kintsugi.wavs import noise_wav
+from tests.support.wavs import noise_wav
 
 
 def test_snapshot_restore_keeps_sessions_predictions_feedback_and_outcomes() -> None:

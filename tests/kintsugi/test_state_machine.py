@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from tests.kintsugi.conftest import AUTH
 from tests.kintsugi.conftest import settings as emulator_settings
-from tests.kintsugi.wavs import noise_wav, stereo_wav
+from tests.support.wavs import noise_wav, stereo_wav
 
 USERS = ("ann", "ben", "emu-result:true")
 GOOD, BAD = noise_wav(3, seconds=0.1), stereo_wav(seconds=0.1)
@@ -96,6 +96,9 @@ class KintsugiSessions(RuleBasedStateMachine):
             r = self.client.post(
                 "/v2/initiate", headers=AUTH, json={"user_id": user, "is_initiated": consent}
             )
+        if not consent:  # seed 002: "a session is not created"
+            assert (r.status_code, r.json()) == (406, {body_key(version): "consent_not_provided"})
+            return
         assert r.status_code == (200 if version == 1 else 201)
         sid = r.json()["session_id"]
         assert sid not in self.sessions

@@ -12,7 +12,7 @@ from emulator.kintsugi.scores import DEPRESSION_BINARY, DEPRESSION_SEVERITY
 from emulator.testing import EmulatorServer
 from tests.audio.conftest import fixture_bytes, load_manifest
 from tests.kintsugi.conftest import AUTH, KEY, UNENTITLED, client_for, settings
-from tests.kintsugi.wavs import noise, noise_wav, stereo_wav, wav
+from tests.support.wavs import noise, noise_wav, stereo_wav, wav
 
 # seed 002, "5.0 Example" of Initiate a Session, byte for byte.
 SEED_CURL_FORM = (
@@ -160,12 +160,13 @@ def test_seed_javascript_sample_multipart_forms(emulator_client: TestClient) -> 
     )
     assert r.status_code == 200
     # The sample's predict and feedback calls carry no X-API-Key; the emulator, like the
-    # documented API (every v1 table lists the header and 401), refuses them.
+    # documented API (every v1 table lists the header), refuses them: without a key it
+    # is an invalid request (the get-started page).
     r = emulator_client.patch(
         "/v1/feedback/server/depression/binary",
         files={"session_id": (None, session_id), "actual_score": (None, "false")},
     )
-    assert (r.status_code, r.json()) == (401, {"error": "invalid_api_key"})
+    assert (r.status_code, r.json()) == (400, {"error": "invalid_request"})
 
 
 # -- success shapes ---------------------------------------------------------------
@@ -214,9 +215,14 @@ def test_feedback_replaces_the_same_kind(emulator_client: TestClient) -> None:
 # -- every v1 error ---------------------------------------------------------------
 
 
-def test_401_invalid_api_key_missing_and_wrong(keyed_client: TestClient) -> None:
+def test_400_missing_key_401_wrong_key(keyed_client: TestClient) -> None:
+    """The get-started page: no key is an invalid request, a wrong key an authentication
+    error (401 invalid_api_key, seed 002)."""
     form = {"user_id": "u", "is_initiated": "true"}
-    for headers in ({}, {"X-API-Key": ""}, {"X-API-Key": "not-a-key"}):
+    for headers in ({}, {"X-API-Key": ""}):
+        r = keyed_client.post("/v1/initiate", headers=headers, data=form)
+        assert (r.status_code, r.json()) == (400, {"error": "invalid_request"})
+    for headers in ({"X-API-Key": "not-a-key"},):
         for path, method in [
             ("/v1/initiate", "POST"),
             ("/v1/predict/server/depression/binary", "POST"),
@@ -278,19 +284,15 @@ def test_404_nonexistent_initiation(emulator_client: TestClient) -> None:
     assert (r.status_code, r.json()) == (404, nope)
 
 
-def test_no_consent_session_cannot_predict(emulator_client: TestClient) -> None:
-    """seed 002: with is_initiated false "a session is not created" -> predicting on the
-    returned id is like predicting on any unknown id."""
-    sid = v1_initiate(emulator_client, consent="false")
-    r = v1_predict(emulator_client, sid)
-    assert (r.status_code, r.json()) == (404, {"error": "nonexistent_initiation"})
-
-
-def test_no_consent_406_when_configured() -> None:
-    with client_for(settings(no_consent_error="consent_not_provided")) as client:
-        sid = v1_initiate(client, consent="false")
-        r = v1_predict(client, sid)
-        assert (r.status_code, r.json()) == (406, {"error": "consent_not_provided"})
+@pytest.mark.parametrize("consent", ["false", "False", "0", "f", "FALSE"])
+def test_no_consent_hands_out_no_session_id(emulator_client: TestClient, consent: str) -> None:
+    """seed 002: with is_initiated false "a session is not created", so there is no
+    session id to hand out (406 consent_not_provided; see docs/voice.md)."""
+    r = emulator_client.post(
+        "/v1/initiate", headers=AUTH, data={"user_id": "u", "is_initiated": consent}
+    )
+    assert (r.status_code, r.json()) == (406, {"error": "consent_not_provided"})
+    assert emulator_client.get("/_emulator/kintsugi/sessions", headers=AUTH).json()["total"] == 0
 
 
 def test_404_nonexistent_prediction_for_feedback_before_predict(
@@ -461,10 +463,31 @@ def test_422_unsupported_feedback_spec_malformed(
     )
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("True", "true"), ("TRUE", "true"), ("1", "true"), ("False", "false"), ("f", "false")],
+)
+def test_binary_feedback_takes_boolean_spellings(
+    emulator_client: TestClient, sent: str, stored: str
+) -> None:
+    """A form boolean, as the other form booleans (is_initiated, language): Python's
+    `requests` posts a True as "True"."""
+    sid = v1_initiate(emulator_client)
+    v1_predict(emulator_client, sid)
+    r = emulator_client.patch(
+        "/v1/feedback/server/depression/binary",
+        headers=AUTH,
+        data={"session_id": sid, "actual_score": sent},
+    )
+    assert r.status_code == 200
+    record = emulator_client.get(f"/v2/predict/sessions/{sid}", headers=AUTH).json()
+    assert record["actual_score"] == {"depression_binary": stored}
+
+
 def test_422_unsupported_feedback_spec_binary(emulator_client: TestClient) -> None:
     sid = v1_initiate(emulator_client)
     v1_predict(emulator_client, sid)
-    for data, verdict in (({"actual_score": "True"}, "malformed"), ({}, "unprovided")):
+    for data, verdict in (({"actual_score": "yes"}, "malformed"), ({}, "unprovided")):
         r = emulator_client.patch(
             "/v1/feedback/server/depression/binary",
             headers=AUTH,

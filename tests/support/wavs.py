@@ -1,15 +1,31 @@
-"""WAV bytes for the Kintsugi tests: noise (a distinct recording per seed, no voice in it),
-re-encodings of the same samples, and real espeak-ng speech (tests.audio.speech)."""
+"""Small upload payloads shared by the tests: silent and noise WAVs, a mel-spectrogram ``.npy``,
+re-encodings of the same samples, and espeak-ng speech (tests.support.speech).
+
+Noise WAVs are a distinct recording per seed with no voice in it; what the Kintsugi
+tests send when the voice threshold is off.
+"""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 
 from emulator.audio import Encoding
 from emulator.audio.writer import encode_wav
-from tests.audio.speech import ESPEAK, make_speech
+from tests.support.speech import ESPEAK, make_speech
 
-SPEECH_MISSING = "espeak-ng is not installed: cannot synthesise 30 s of real speech"
+
+def silent_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
+    """Digital silence as a 16-bit mono WAV of ``seconds``."""
+    return encode_wav(np.zeros(int(seconds * rate)), rate)
+
+
+def mel_npy(shape: tuple[int, ...] = (1, 64)) -> bytes:
+    """A valid MELSPECTROGRAM chunk: a float32 ``.npy`` array of zeros (2-D by default)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(shape, dtype=np.float32))
+    return buffer.getvalue()
 
 
 def noise(seed: int, seconds: float = 1.0, rate: int = 16000) -> np.ndarray:
