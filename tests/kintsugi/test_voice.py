@@ -217,9 +217,10 @@ def test_every_inaudible_edit_keeps_the_labels(voice_client: TestClient, name: s
 
 
 def _all_labels(audio: bytes) -> tuple[str, ...]:
-    verdict = check_voice(audio, profile_seconds=30.0)
-    assert verdict.ok, verdict.reason
+    # The labels are read from the first 30 s of voice, whatever the guardrail says.
+    verdict = check_voice(audio, min_voice_seconds=0.0, profile_seconds=30.0)
     assert verdict.voice is not None
+    assert verdict.voice.profile is not None
     found = latents(0, profile=verdict.voice.profile, fingerprint=None)
     return tuple(label for model in MODELS.values() for label in labels(found, model).values())
 
@@ -251,3 +252,54 @@ def test_random_inaudible_edits_keep_the_labels(name: str, edit: dict[str, float
         rng = np.random.default_rng(int(edit["seed"]))
         samples += (rng.uniform(-0.5, 0.5, len(samples)) * 2) / 32768
     assert _all_labels(encode_wav(samples, speech.rate)) == _all_labels(speech.wav())
+
+
+def test_the_detector_setting_reaches_the_guardrail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kintsugi.vendor(settings, audio)`` takes the ``audio`` section: its detector is the
+    one the predictions report."""
+    from emulator import kintsugi
+    from emulator.audio import AudioSettings
+    from emulator.audio.synth import speech_like
+
+    heuristic = AudioSettings(vad="heuristic")
+    built = kintsugi.vendor
+    monkeypatch.setattr(kintsugi, "vendor", lambda settings=None: built(settings, heuristic))
+    audio = encode_wav(speech_like(40.0, 16000, seed=3).samples, 16000)
+    with client_for(k_settings(voice=30.0)) as client:
+        _v2(client, audio, "heard")
+        sessions = client.get("/_emulator/kintsugi/sessions", headers=AUTH).json()["sessions"]
+    assert sessions[0]["prediction"]["evidence"]["voice"]["detector"] == "heuristic"
+
+
+@needs_espeak
+@pytest.mark.slow
+def test_random_speakers_rarely_change_a_label_under_inaudible_edits() -> None:
+    """How often a *random* synthetic speaker sits so close to a cut point that some
+    inaudible edit changes one of its labels (docs/voice.md quotes the printed figure)."""
+    from tests.support.speech import Speaker, Voice
+
+    rng = np.random.default_rng(7)
+    names = ["en-us", "en-gb", "en-us+m3", "en-gb+f3", "en-gb-scotland+f2", "en-us+f4", "en-029"]
+    ranges = ["x-low", "low", "medium", "high", "x-high"]
+    fragile = []
+    count = 20
+    for index in range(count):
+        voice = Voice(
+            str(rng.choice(names)),
+            int(rng.integers(5, 95)),
+            int(rng.integers(110, 230)),
+            range=str(rng.choice(ranges)),
+        )
+        pause = (float(rng.uniform(0.15, 0.6)), float(rng.uniform(0.7, 2.0)))
+        speech = Speaker(voice, pause).speech(34.0, seed=1000 + index)
+        speech = speech.peak(float(rng.uniform(-30.0, -3.0)))
+        base = _all_labels(speech.wav())
+        changed = [
+            name
+            for name, variant in VARIANTS.items()
+            if _all_labels(variant(speech.samples, speech.rate)) != base
+        ]
+        if changed:
+            fragile.append((voice, changed))
+    print(f"\n{len(fragile)} of {count} random speakers changed a label: {fragile}")
+    assert len(fragile) <= 2
