@@ -252,13 +252,15 @@ def _raw_replay(http: httpx.Client, chunk: bytes, *, epochs: int) -> None:
 
 def kintsugi_v1_predict(args: argparse.Namespace) -> list[Row]:
     """Kintsugi v1 prediction of a 60-s 44.1 kHz speech-like WAV (passes the default
-    guardrails): per run an initiate, then the timed predict request."""
+    guardrails): per run an initiate, then the timed predict request. The request runs
+    the trained voice detector over the first 30 s of voice (docs/voice.md)."""
     audio = flows.speech_wav(60, 44100)
     emu = procs.emulator()
     try:
         ours: list[float] = []
         with flows.client(emu.base_url) as http:
-            # Warm-up (discarded): the first prediction loads the audio checks' libraries.
+            # Warm-up (discarded): the first prediction loads the audio checks' libraries
+            # and the voice detector, should the server's own warm-up not be done yet.
             answer = flows.kintsugi_predict_v1(
                 http, flows.kintsugi_initiate_v1(http, "bench-warm-up"), audio
             ).content
@@ -292,8 +294,8 @@ def kintsugi_v1_predict(args: argparse.Namespace) -> list[Row]:
             value,
             "ms",
             baseline=median(theirs[1:]) * 1000,  # the first request warmed the connection
-            target="< 50 ms",
-            met=value < 50,
+            target="< 150 ms",
+            met=value < 150,
             runs=args.runs,
         )
     ]
