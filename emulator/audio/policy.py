@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from emulator.audio.errors import ErrorCode
 from emulator.audio.probe import AudioInfo, inspect_audio
-from emulator.audio.settings import Detector
+from emulator.audio.settings import MAX_SCAN_SECONDS, Detector
 from emulator.audio.sniff import Container
 from emulator.audio.voice import VoiceReport, measure_voice
 
@@ -76,7 +76,7 @@ def check_voice(
     max_channels: int = 1,
     min_voice_seconds: float = 30.0,
     detector: Detector = "silero",
-    max_scan_seconds: float | None = 600.0,
+    max_scan_seconds: float | None = MAX_SCAN_SECONDS,
     profile_seconds: float = 0.0,
     early_stop: bool = True,
 ) -> Verdict:

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Detector = Literal["silero", "heuristic"]
+# Five minutes: Kintsugi's voice memos are "typically no more than a few minutes in
+# length" (seed 002, Get a Prediction), and it bounds the worst case (a long upload with
+# no voice in it, where nothing stops early) to about a second of work.
+MAX_SCAN_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,4 +27,4 @@ class AudioSettings:
     vad: Detector = "silero"
     # At most this many seconds of a recording are decoded and analysed; longer uploads
     # are judged on that much. It bounds the work a single request can cause.
-    max_scan_seconds: float = 600.0
+    max_scan_seconds: float = MAX_SCAN_SECONDS

@@ -14,7 +14,9 @@ Two detectors, picked by the ``audio.vad`` setting:
   ../shared/research/vad-bakeoff.md). Voice seconds = voice windows x 32 ms.
 * ``heuristic``: the hand-tuned pitch and modulation detector of `emulator.audio.vad`.
 
-Either way measuring stops as soon as ``stop_after`` seconds of voice are found
+Either way analysis starts at the recording's onset, its first sample within 40 dB of
+its peak (`emulator.audio.stream.levels`), so leading silence changes nothing, and
+measuring stops as soon as ``stop_after`` seconds of voice are found
 (the count only grows, so the answer is exact) and never looks past
 ``max_seconds`` of audio. One thread, fixed thresholds: the same bytes give the
 same seconds and the same `VoiceProfile` on every run.
