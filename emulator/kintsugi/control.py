@@ -5,9 +5,9 @@
   ``offset``, ``order=desc`` and ``user_id`` a page of them; ``total`` counts them all;
 * ``GET /sessions/{session_id}`` - one session: consent, metadata, its prediction
   (model, granularity, status, labels, predict_error), what the audio guardrails
-  measured (rate, channels, duration, seconds of voice), the evidence its labels were
-  read from (the voice profile, the scores and their margin to the nearest cut,
-  docs/voice.md) and the clinician feedback.
+  measured (rate, channels, duration, seconds of voice) and the clinician feedback.
+  (The listing's items carry the whole stored prediction, with the ``evidence`` its
+  labels were read from: docs/voice.md.)
 
 Looking never counts as a client's poll: a ``processing`` prediction stays so. The
 labels of a prediction still processing are null, as the vendor's record shows them.
@@ -161,8 +161,6 @@ def _prediction(session: Session, finished: bool) -> dict[str, Any] | None:
         "allowed_sample_rate": prediction.allowed_sample_rate,
         "fingerprint": prediction.fingerprint,
         "audio": prediction.audio,
-        # The scores would give the labels away before the record shows them.
-        "evidence": prediction.evidence if finished else None,
     }
 
 

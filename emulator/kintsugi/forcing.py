@@ -163,9 +163,9 @@ def scenarios() -> list[dict[str, Any]]:
         (
             "kintsugi-sessions",
             "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status; "
-            "page with limit, offset, order=desc, user_id. One session shows its prediction, "
-            "what the audio checks measured, the evidence its labels were read from and the "
-            "feedback.",
+            "page with limit, offset, order=desc, user_id; each prediction with the evidence "
+            "its labels were read from. One session shows its prediction, what the audio "
+            "checks measured and the feedback.",
             "GET /_emulator/kintsugi/sessions\n"
             "GET /_emulator/kintsugi/sessions?limit=20&offset=0&order=desc\n"
             "GET /_emulator/kintsugi/sessions/<session_id>",
