@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     vendors: tuple[Vendor, ...] = (
         asleep.vendor(settings.asleep),
-        kintsugi.vendor(settings.kintsugi),
+        kintsugi.vendor(settings.kintsugi, settings.audio),
     )
     rt = _runtime(settings, vendors)
     for vendor in vendors:
@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await hook()
         # Heavy libraries load lazily (emulator.core.lazy); finish loading them shortly after
         # start-up so neither the first health check nor the first upload waits for them.
-        warm_up = asyncio.get_running_loop().call_later(0.5, lazy.warm_up)
+        heavy = sorted({name for vendor in vendors for name in vendor.warm})
+        warm_up = asyncio.get_running_loop().call_later(0.5, lazy.warm_up, heavy)
         try:
             yield
         finally:

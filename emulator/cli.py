@@ -6,7 +6,7 @@ win. Heavy imports happen inside the subcommand so ``health`` starts in millisec
 
 A configuration the emulator cannot use (a bad flag, variable, ``--set`` value or
 file) is one line on stderr and exit status 2, never a traceback: argparse's own
-errors included (``Parser``), and the values checked by ``emulator.preflight``.
+errors included (``Parser``), and the values checked by ``emulator.settings`` (``check``).
 """
 
 from __future__ import annotations
@@ -17,18 +17,11 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from emulator import __version__
+from emulator.core.config import Parser
 
 DEFAULT_ADDRESS_FILE_ENV = "EMULATOR_ADDRESS_FILE"
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the usage text is one --help away)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(ns: argparse.Namespace) -> int:
-    from emulator import preflight
+    from emulator import settings as preflight
     from emulator.settings import Settings
 
     try:

@@ -8,7 +8,9 @@ any HTTP client (the vendor SDKs included) can talk to it::
         ...
         emu.reset()
 
-The pytest plugin (``emulator.pytest_plugin``) wraps it in fixtures.
+The pytest plugin (``emulator.pytest_plugin``) wraps it in fixtures. ``speech_wav(seconds)``
+(from ``emulator.audio.speech``) makes a WAV with at least that much voice, for Kintsugi's
+30-s rule.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ import uvicorn
 from starlette.applications import Starlette
 
 from emulator.app import create_app
+from emulator.audio.speech import speech_wav
 from emulator.core.runtime import Runtime
 from emulator.settings import Settings
+
+__all__ = ["EmulatorServer", "speech_wav"]
 
 
 class EmulatorServer:

@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.cli import main
-from emulator.preflight import env_name
-from emulator.settings import Settings
+from emulator.settings import Settings, env_name
 
 LINE = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)) serving Asleep .* Kintsugi Voice")
 

@@ -57,7 +57,7 @@ def test_lazy_modules_load_on_first_use() -> None:
     np = lazy.module("numpy")
     assert int(np.int8(3)) == 3
     assert lazy.loaded("numpy")
-    thread = lazy.warm_up()
+    thread = lazy.warm_up(["numpy", "pysleep"])
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert lazy.loaded("pysleep")

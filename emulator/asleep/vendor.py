@@ -26,6 +26,8 @@ class AsleepVendor(Vendor):
             max_body_bytes=settings.max_body_bytes,
             progression=settings.progression_policy(),
             access=AsleepAccessSection(settings.default_plan()),
+            # Nights and statistics (emulator.asleep.night, .stats) need both.
+            warm=("numpy", "pysleep"),
             **parts,
         )
         self.settings = settings

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from emulator.audio import deferred
 from emulator.audio.errors import AudioFormatError, ErrorCode
 from emulator.audio.sniff import Container, sniff_container
 from emulator.audio.wav import Encoding, WavInfo, parse_wav
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 Floats: TypeAlias = "NDArray[np.float32]"
 BLOCK_FRAMES = 1 << 16

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator.core import lazy
+from emulator.audio import deferred
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from emulator.audio.decode import Floats
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 MIN_PITCH_HZ = 55.0
 MAX_PITCH_HZ = 420.0

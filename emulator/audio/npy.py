@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from emulator.audio import deferred
 from emulator.audio.errors import AudioFormatError, ErrorCode
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 MAGIC = b"\x93NUMPY"
 # numpy.load refuses longer headers by default (its max_header_size is 10000).

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from emulator.audio import deferred
 from emulator.audio.decode import SCALES, Floats, Source, average_channels, read_raw
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 _GROUPS = 6  # filter length in output samples; more = sharper but slower
 _CUTOFF = 0.4  # -6 dB point as a fraction of the output rate (Nyquist is 0.5)

@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from emulator.audio import deferred
 from emulator.audio.stream import RATE, WINDOW
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
 
     from emulator.audio.decode import Floats
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 _LOCK = threading.Lock()  # guards loading and every use of the one model
 _LOADED: list[Scorer] = []

@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from emulator.audio import deferred
 from emulator.audio.decode import Floats, Source, block_frames, iter_mono, read_mono
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 RATE = 16_000
 WINDOW = 512  # 32 ms at 16 kHz: Silero's window

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from emulator.core import lazy
+from emulator.audio import deferred
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 Signal: TypeAlias = "NDArray[np.float64]"
 Colour = Literal["white", "pink", "brown"]

@@ -32,16 +32,16 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, TypeAlias
 
+from emulator.audio import deferred
 from emulator.audio.decode import BLOCK_BYTES, Floats, Source
 from emulator.audio.resample import factor_for, iter_decimated
 from emulator.audio.wav import WavInfo
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 Mask: TypeAlias = "NDArray[np.bool_]"
 MIN_RATE = 2000  # below this a file cannot carry intelligible speech; it has no voice

@@ -29,13 +29,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from emulator.audio import deferred
 from emulator.audio.decode import Source, skip
 from emulator.audio.features import VoiceProfile, pitch_track, profile
 from emulator.audio.settings import Detector
 from emulator.audio.stream import WINDOW, WINDOW_SECONDS, Levels, iter_windows, levels
 from emulator.audio.vad import MIN_RATE, voice_activity
 from emulator.audio.wav import WavInfo
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from emulator.audio.decode import Floats
     from emulator.audio.silero import Scorer
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 SILENCE_DBFS = -80.0
 TARGET_PEAK = 10 ** (-6 / 20)  # the level the network hears

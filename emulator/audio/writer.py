@@ -11,14 +11,14 @@ import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from emulator.audio import deferred
 from emulator.audio.wav import Encoding
-from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 else:
-    np = lazy.module("numpy")
+    np = deferred.module("numpy")
 
 _FORMATS = {  # encoding -> (format tag, bits, numpy dtype of the stored sample)
     Encoding.PCM_U8: (0x0001, 8, "u1"),

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from emulator.bench import cases, inspector, interference
 from emulator.bench.progress import Skipped, current
 from emulator.bench.report import Row, save, table
-from emulator.preflight import ConfigError, check_writable_file
+from emulator.settings import ConfigError, check_writable_file
 
 CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "cold_start": cases.cold_start,
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from emulator.cli import Parser
+    from emulator.core.config import Parser
 
     parser = Parser(prog="vendor-emulator bench")
     parser.add_argument(

@@ -143,7 +143,7 @@ def report(steps: Sequence[Step], out: TextIO) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from emulator.cli import Parser
+    from emulator.core.config import Parser
 
     parser = Parser(
         prog="vendor-emulator drift",

@@ -121,7 +121,7 @@ class Recorder:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from emulator.cli import Parser
+    from emulator.core.config import Parser
 
     parser = Parser(
         prog="vendor-emulator record",

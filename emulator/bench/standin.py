@@ -2,7 +2,7 @@
 
 A stand-in has the recorded format (a WAV's sample rate, channels, sample encoding and
 duration; an ``.npy`` file's dtype and shape) and, for a WAV, speech-like content
-from ``emulator.testing_speech`` over its whole length, so a voice check sees voice
+from ``emulator.audio.speech`` over its whole length, so a voice check sees voice
 where the real recording most likely had some. Anything else (MP3, FLAC, unreadable
 bytes) is replaced by as many zero bytes. A stand-in is made once per recorded
 SHA-256 and reused, and depends only on the stub, so every replay sends the same
@@ -16,8 +16,8 @@ import io
 from typing import Any
 
 from emulator.audio import Encoding, decode_mono
+from emulator.audio.speech import speech
 from emulator.audio.writer import encode_wav
-from emulator.testing_speech import speech
 
 
 class StandIns:

@@ -5,19 +5,28 @@ Settings are frozen dataclasses whose fields are plain types (``bool``, ``int``,
 turns the text of a flag or variable into the declared type, strictly: ``"yes"`` is a
 boolean, ``"3.5"`` is not an integer, an unknown name or a value outside a
 ``Literal`` is a ``ValueError`` that names the setting and what it accepts. It knows
-no particular settings; ``emulator.settings`` composes the sections.
+no particular settings; ``emulator.settings`` composes the sections. ``Parser`` is the
+command line's argparse, whose usage errors are one line.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 import types
 import typing
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, NoReturn, get_args, get_origin
 
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off", "")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage text is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def field_names(cls: type[Any]) -> list[str]:

@@ -1,10 +1,11 @@
-"""Deferred imports of heavy libraries (numpy, pysleep), for a fast start.
+"""Deferred imports of heavy libraries (numpy, a vendor's own), for a fast start.
 
 numpy alone costs ~140 ms to import, a third of the emulator's cold start, yet no
 request before the first audio upload or sleep session needs it. Modules bind it with
 ``np = lazy.module("numpy")`` (and the real import under ``TYPE_CHECKING`` for types);
-the import happens on first attribute access, and ``warm_up()`` does it in a background
-thread once the server listens, so the first real request does not pay for it either.
+the import happens on first attribute access, and ``warm_up(names)`` does it in a
+background thread once the server listens (the app passes what each vendor lists in
+``Vendor.warm``), so the first real request does not pay for it either.
 
 The stand-in is not ``importlib.util.LazyLoader``: before Python 3.12.3 that loader is
 not thread-safe (CPython gh-114763: the module looks loaded while its code still
@@ -20,10 +21,9 @@ import importlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
-
-HEAVY = ("numpy", "pysleep")
 
 
 class _Deferred(ModuleType):
@@ -60,11 +60,12 @@ def loaded(name: str) -> bool:
     return found is not None and not getattr(spec, "_initializing", False)
 
 
-def warm_up() -> threading.Thread:
-    """Finish the heavy imports in the background (call once the server listens)."""
+def warm_up(names: Iterable[str]) -> threading.Thread:
+    """Import ``names`` in the background (call once the server listens)."""
+    chosen = tuple(names)
 
     def load() -> None:
-        for name in HEAVY:
+        for name in chosen:
             importlib.import_module(name)
 
     thread = threading.Thread(target=load, name="vendor-emulator-warm-up", daemon=True)

@@ -74,6 +74,7 @@ class Vendor:
         api_part: Callable[[], ApiPart] | None = None,
         demo: Callable[[Runtime, str, str], Json] | None = None,
         summary: Callable[[Runtime, str], dict[str, int]] | None = None,
+        warm: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.title = title
@@ -90,6 +91,8 @@ class Vendor:
         self._api_part = api_part
         self._demo = demo
         self._summary = summary
+        # Heavy modules this vendor imports lazily, loaded in the background after start-up.
+        self.warm = warm
         # The prefixes without their slash, computed once: ``serves`` runs per request.
         self._exact = frozenset(p.rstrip("/") for p in prefixes)
 

@@ -29,6 +29,8 @@ class KintsugiVendor(Vendor):
             max_body_bytes=settings.max_body_bytes,
             progression=settings.progression_policy(),
             access=KintsugiAccessSection(),
+            # The audio checks; the voice detector's model warms separately (install).
+            warm=("numpy",),
             **parts,
         )
         self.settings = settings

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from emulator.audio.speech import speech_wav
 from emulator.testing import EmulatorServer
-from emulator.testing_speech import speech_wav
 from tests.asleep.conftest import MEL
 from tests.support.network import RefusingPort
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from emulator.audio.speech import speech_wav
 from emulator.bench.redact import Redactor, is_pseudonym
-from emulator.testing_speech import speech_wav
 
 
 def test_keys_and_user_ids_become_stable_pseudonyms_everywhere() -> None:

@@ -7,10 +7,10 @@ import io
 import numpy as np
 
 from emulator.audio import check_voice, inspect_audio
+from emulator.audio.speech import speech_wav
 from emulator.audio.writer import encode_wav
 from emulator.bench.redact import Redactor
 from emulator.bench.standin import StandIns, make
-from emulator.testing_speech import speech_wav
 
 
 def test_a_wav_stand_in_has_the_recorded_format_and_voice() -> None:

@@ -10,8 +10,7 @@ import pytest
 
 from emulator.client import ControlAPIError, EmulatorClient, RequestNotFound, WaitTimeout
 from emulator.settings import Settings
-from emulator.testing import EmulatorServer
-from emulator.testing_speech import speech_wav
+from emulator.testing import EmulatorServer, speech_wav
 from tests.test_outbox import Receiver
 
 KEY = "client-key"

@@ -254,18 +254,17 @@ def test_random_inaudible_edits_keep_the_labels(name: str, edit: dict[str, float
     assert _all_labels(encode_wav(samples, speech.rate)) == _all_labels(speech.wav())
 
 
-def test_the_detector_setting_reaches_the_guardrail(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``kintsugi.vendor(settings, audio)`` takes the ``audio`` section: its detector is the
-    one the predictions report."""
-    from emulator import kintsugi
+def test_the_detector_setting_reaches_the_guardrail() -> None:
+    """``audio.vad`` reaches Kintsugi's guardrail: its detector is the one the predictions
+    report."""
+    from dataclasses import replace
+
     from emulator.audio import AudioSettings
     from emulator.audio.synth import speech_like
 
-    heuristic = AudioSettings(vad="heuristic")
-    built = kintsugi.vendor
-    monkeypatch.setattr(kintsugi, "vendor", lambda settings=None: built(settings, heuristic))
     audio = encode_wav(speech_like(40.0, 16000, seed=3).samples, 16000)
-    with client_for(k_settings(voice=30.0)) as client:
+    heuristic = replace(k_settings(voice=30.0), audio=AudioSettings(vad="heuristic"))
+    with client_for(heuristic) as client:
         _v2(client, audio, "heard")
         sessions = client.get("/_emulator/kintsugi/sessions", headers=AUTH).json()["sessions"]
     assert sessions[0]["prediction"]["evidence"]["voice"]["detector"] == "heuristic"

@@ -27,7 +27,7 @@ from emulator.core import lazy
 np = lazy.module("numpy")
 pysleep = lazy.module("pysleep")
 errors, reads = [], 0
-warm_up = lazy.warm_up()
+warm_up = lazy.warm_up(["numpy", "pysleep"])
 while warm_up.is_alive():
     try:
         np.array([1, 2, 3]).sum()

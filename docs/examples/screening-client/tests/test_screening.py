@@ -1,7 +1,7 @@
 import pytest
 from screening import Screening, ScreeningFailed
 
-from emulator.testing_speech import speech_wav
+from emulator.testing import speech_wav
 
 KEY = "clinic-a"
 VOICE = speech_wav(35)  # >= 35 s of speech: Kintsugi needs 30 s of voice

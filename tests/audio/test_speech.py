@@ -12,7 +12,7 @@ import pytest
 from numpy.typing import NDArray
 
 from emulator.audio import check_voice, decode_mono, parse_wav
-from emulator.testing_speech import Speech, SpeechUnavailable, speech, speech_wav
+from emulator.audio.speech import Speech, SpeechUnavailable, speech, speech_wav
 from tests.support.tools import need
 
 ENGINES = ["espeak", "synthetic"]
@@ -87,7 +87,7 @@ def test_bad_arguments() -> None:
 
 
 def test_espeak_asked_for_but_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("emulator.testing_speech.espeak_path", lambda: None)
+    monkeypatch.setattr("emulator.audio.speech.espeak_path", lambda: None)
     with pytest.raises(SpeechUnavailable, match="apt-get install espeak-ng"):
         speech_wav(5, engine="espeak")
     assert speech(1, engine="auto").engine == "synthetic"  # auto falls back

@@ -5,7 +5,7 @@ non-voice" (docs/kintsugi.md, audio checks), and the emulator measures voice wit
 voice-activity detector, so a client's tests need something that sounds like speech,
 not a tone or noise. ``speech_wav(35)`` gives one::
 
-    from emulator.testing_speech import speech_wav
+    from emulator.audio.speech import speech_wav
 
     wav = speech_wav(35)       # bytes of a 16 kHz mono 16-bit WAV, >= 35 s of voice
 
@@ -18,7 +18,7 @@ Engines:
   Not words, but a trained detector hears it as speech. Sentences are made for 1.15
   times the voice asked for; over seeds 0-15 with 30 and 35 s asked, the Silero VAD
   network (its default thresholds) counted 1.25-1.36 times the voice asked for and the
-  emulator's heuristic detector 1.19-1.29 times (tests/test_testing_speech.py checks
+  emulator's heuristic detector 1.19-1.29 times (tests/audio/test_speech.py checks
   both on a few seeds and lengths).
 * ``espeak`` - English sentences spoken by ``espeak-ng`` (Debian/Ubuntu package
   ``espeak-ng``, Homebrew ``espeak-ng``) in several voices, 0.3-0.8 s pauses: real

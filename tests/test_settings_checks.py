@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator import preflight
-from emulator.preflight import BOUNDS, ConfigError, check
-from emulator.settings import Settings
+from emulator import settings as preflight
+from emulator.settings import BOUNDS, ConfigError, Settings, check
 
 
 def with_value(dotted: str, value: Any) -> Settings:
