@@ -39,7 +39,7 @@ METHODS = ("get", "put", "post", "delete", "patch")
 
 def document() -> dict[str, Any]:
     """The document of an app with both vendors (as ``create_app`` builds it)."""
-    return for_vendors((asleep.vendor(), kintsugi.vendor()))
+    return for_vendors((asleep.vendor(), kintsugi.vendor())).built()
 
 
 def document_bytes() -> bytes:

@@ -18,122 +18,18 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.asleep.peculiarities import STAT_NULLING, Peculiarity
-from emulator.asleep.stats import RenderTime, Stat, breathing_pattern_for
+from emulator.asleep.stats import RenderTime, Stat, breathing_pattern_for, render_v3
+from emulator.core import lazy
+
+if TYPE_CHECKING:
+    from emulator.asleep import documents
+else:
+    documents = lazy.module("emulator.asleep.documents")  # the key orders (pydantic)
 
 SECONDS_PER_DAY: Final = 86_400
-MAX_PERIOD_DAYS: Final = 100
-"""Documented maximum period (asleep-api.md §3.9); enforcing it is the route's job."""
-
-# Clock averages, hh:mm:ss in the request timezone (documented example order).
-CLOCK_KEYS: Final = ("start_time", "end_time", "sleep_time", "wake_time")
-
-# Averaged stat keys, in the order of the documented example up to light_ratio;
-# the rest (INFERRED) mirror the per-session stat in its own order.  The
-# 23.11.09 changelog confirms time_in_sleep_period, breathing_index,
-# longest_waso and sleep_cycle_count.  sleep_index is included although
-# Asleep's insight skill says "No month avg for sleep score" -- it is a
-# product comment, not an API statement.
-AVERAGED_KEYS: Final = (
-    "sleep_latency",
-    "wakeup_latency",
-    "time_in_bed",
-    "time_in_sleep_period",
-    "time_in_sleep",
-    "time_in_wake",
-    "time_in_light",
-    "time_in_deep",
-    "time_in_rem",
-    "time_in_stable_breath",
-    "time_in_unstable_breath",
-    "time_in_snoring",
-    "time_in_no_snoring",
-    "sleep_efficiency",
-    "wake_ratio",
-    "sleep_ratio",
-    "light_ratio",
-    "deep_ratio",
-    "rem_ratio",
-    "stable_breath_ratio",
-    "unstable_breath_ratio",
-    "snoring_ratio",
-    "no_snoring_ratio",
-    "breathing_index",
-    "breathing_pattern",
-    "light_latency",
-    "deep_latency",
-    "rem_latency",
-    "waso_count",
-    "longest_waso",
-    "sleep_cycle_count",
-    "sleep_cycle",
-    "unstable_breath_count",
-    "snoring_count",
-    "sleep_index",
-)
-
-# Averages of these are ratios: 3 decimals, as in the documented example
-# (sleep_efficiency 0.864, wake_ratio 0.034), not the per-session 2.
-RATIO_KEYS: Final = frozenset(
-    {
-        "sleep_efficiency",
-        "wake_ratio",
-        "sleep_ratio",
-        "light_ratio",
-        "deep_ratio",
-        "rem_ratio",
-        "stable_breath_ratio",
-        "unstable_breath_ratio",
-        "snoring_ratio",
-        "no_snoring_ratio",
-    }
-)
-
-# Per-session keys of a slept session after its id/timezone/times, in the
-# order of the SDK's SleptSession model (asleep-sdk-react-native
-# src/Asleep.types.ts), plus sleep_index (INFERRED from Asleep's insight.py,
-# which reads it from slept_sessions).
-SLEPT_SESSION_STAT_KEYS: Final = (
-    "sleep_efficiency",
-    "sleep_latency",
-    "wakeup_latency",
-    "light_latency",
-    "deep_latency",
-    "rem_latency",
-    "sleep_time",
-    "wake_time",
-    "time_in_wake",
-    "time_in_sleep_period",
-    "time_in_sleep",
-    "time_in_bed",
-    "time_in_rem",
-    "time_in_light",
-    "time_in_deep",
-    "time_in_stable_breath",
-    "time_in_unstable_breath",
-    "time_in_snoring",
-    "time_in_no_snoring",
-    "wake_ratio",
-    "sleep_ratio",
-    "rem_ratio",
-    "light_ratio",
-    "deep_ratio",
-    "stable_breath_ratio",
-    "unstable_breath_ratio",
-    "snoring_ratio",
-    "no_snoring_ratio",
-    "unstable_breath_count",
-    "breathing_pattern",
-    "breathing_index",
-    "sleep_cycle",
-    "sleep_cycle_count",
-    "waso_count",
-    "longest_waso",
-    "snoring_count",
-    "sleep_index",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +95,7 @@ def _average(key: str, values: Sequence[Any]) -> Any:
     if not present:
         return None  # null where every input is null (e.g. 2-stage or no breathing plan)
     mean = math.fsum(present) / len(present)
-    if key in RATIO_KEYS:
+    if key in documents.RATIO_KEYS:
         return round(mean, 3)
     if key == "breathing_index":
         return round(mean, 2)
@@ -225,7 +121,7 @@ def _average_stats(slept: Sequence[CompletedSession], tz: tzinfo) -> dict[str, A
             if moments
             else None
         )
-    for key in AVERAGED_KEYS:
+    for key in documents.AVERAGED_KEYS:
         if key == "breathing_pattern":
             index = result["breathing_index"]
             # INFERRED: the pattern of the averaged index, banded like per session.
@@ -297,12 +193,12 @@ def average_stats(
 
 def _slept_session(session: CompletedSession, render_time: RenderTime) -> dict[str, Any]:
     assert session.stat is not None  # guaranteed by average_stats' partition
-    stat = session.stat.as_dict(render_time)
+    stat = render_v3(session.stat, render_time)
     return {
         "id": session.id,
         "created_timezone": session.created_timezone,
         "start_time": render_time(session.start_time),
         "end_time": render_time(session.end_time),
         "completed_time": render_time(session.completed_time),
-        **{key: stat[key] for key in SLEPT_SESSION_STAT_KEYS},
+        **{key: stat[key] for key in documents.SLEPT_SESSION_STAT_KEYS},
     }

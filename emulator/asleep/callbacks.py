@@ -28,15 +28,21 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
-from emulator.asleep.stats import V2_STAT_KEYS
+from emulator.asleep.settings import CADENCES, WEBHOOK_VERSIONS, WebhookVersion
+from emulator.core import lazy
 
-Version = Literal["V1", "V2", "V3"]
+if TYPE_CHECKING:
+    from emulator.asleep import documents
+else:
+    documents = lazy.module("emulator.asleep.documents")  # the stat key order (pydantic)
+
+Version = WebhookVersion
 Event = Literal["INFERENCE_COMPLETE", "SESSION_COMPLETE"]
 
-VERSIONS: Final[tuple[Version, ...]] = get_args(Version)
+VERSIONS: Final = WEBHOOK_VERSIONS
 INFERENCE_COMPLETE: Final = "INFERENCE_COMPLETE"
 SESSION_COMPLETE: Final = "SESSION_COMPLETE"
 
@@ -49,8 +55,7 @@ FIRST_WINDOW: Final = 3
 """Analysis starts once 20 minutes (40 chunks) are in: seq 39 -> inference_seq_num 3."""
 LEGACY_FRAME_WINDOWS: Final = 4
 """V1/V2 send the previous 20-minute frame: 40 values, windows ``k-3 .. k`` (seed 000)."""
-CADENCES: Final = (5, 20, 40)
-"""Minutes between INFERENCE_COMPLETE events by plan (§2.2, §9.3)."""
+# CADENCES (settings): minutes between INFERENCE_COMPLETE events by plan (§2.2, §9.3).
 
 DATA_API_FOR_VERSION: Final[Mapping[Version, str]] = {
     # Which Get Single Session result each SESSION_COMPLETE version is built from:
@@ -61,9 +66,6 @@ DATA_API_FOR_VERSION: Final[Mapping[Version, str]] = {
     "V3": "/data/v3",
 }
 
-# Seed 000 §1.3.3 Sleep Data Object, after the session fields, in documented order:
-# the same keys, in the same order, as the v1.0-era stat of /data/v2.
-SLEEP_DATA_STAT_KEYS: Final = V2_STAT_KEYS
 
 MAX_CALLBACK_URL_LENGTH: Final = 2048
 
@@ -262,7 +264,9 @@ def v1_sleep_data(v2_result: Mapping[str, Any]) -> dict[str, Any]:
         "sleep_stages": copy.deepcopy(session.get("sleep_stages")),
         "osa_stages": copy.deepcopy(session.get("osa_stages")),
     }
-    out.update({key: stat.get(key) for key in SLEEP_DATA_STAT_KEYS})
+    # Seed 000 §1.3.3 Sleep Data Object, after the session fields: the same keys, in the
+    # same order, as the v1.0-era stat of /data/v2.
+    out.update({key: stat.get(key) for key in documents.V2_STAT_KEYS})
     return out
 
 

@@ -35,7 +35,6 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.asleep import errors, timefmt, webhooks
 from emulator.asleep.callbacks import (
-    CADENCES,
     Version,
     resolve_version,
     valid_callback_url,
@@ -51,6 +50,7 @@ from emulator.asleep.models import (
     state_of,
 )
 from emulator.asleep.profiles import Profile, default_profile_for
+from emulator.asleep.settings import CADENCES
 from emulator.asleep.wiring import dispatch, now_of, publish, rules_for
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError

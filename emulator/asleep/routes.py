@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,8 +36,16 @@ from emulator.asleep.models import (
 )
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.settings import AsleepAccess
+from emulator.asleep.vocab import MAX_PERIOD_DAYS
+from emulator.core import lazy
 from emulator.core.headers import header
 from emulator.core.runtime import Runtime, runtime
+
+if TYPE_CHECKING:
+    from emulator.asleep import bodies
+else:
+    # The request models import pydantic: loaded by the first request that needs them.
+    bodies = lazy.module("emulator.asleep.bodies")
 
 __all__ = ["advancer", "control_routes", "routes", "scenarios"]
 
@@ -146,15 +153,23 @@ async def _fields(request: Request, *, bad: Callable[[], errors.AsleepError]) ->
 async def create_user(request: Request) -> Response:
     """POST /ai/v1/users: 201 ``{"detail": "success", "result": {"user_id"}}`` (§3.1)."""
     call = _call(request)
-    metadata = schemas.user_metadata_body(
-        await request.body(), this_year=_year(call), required=False
-    )
-    user = call.state.create_user(call.rules, call.now, metadata)
+    body = await _user_body(request, call, bodies.AsleepUserCreate, required=False)
+    user = call.state.create_user(call.rules, call.now, _metadata(body))
     return _json(schemas.success({"user_id": user.user_id}), 201)
 
 
-def _year(call: Call) -> int:
-    return int(timefmt.aware(call.now).year)
+async def _user_body(
+    request: Request, call: Call, model: type[bodies.Model], *, required: bool
+) -> bodies.Model | None:
+    year = int(timefmt.aware(call.now).year)
+    ctype = request.headers.get("content-type")
+    raw = await request.body()
+    return bodies.json_body(model, raw, ctype, required=required, context={"this_year": year})
+
+
+def _metadata(body: bodies.AsleepUserCreate | bodies.AsleepUserUpdate | None) -> Any:
+    """Every documented key, absent ones as null, in the documented order (§3.2)."""
+    return None if body is None or body.metadata is None else body.metadata.model_dump()
 
 
 def _path_user(call: Call, request: Request, message: str) -> User:
@@ -181,10 +196,8 @@ async def update_user(request: Request) -> Response:
     """PUT /ai/v1/users/{user_id} (§3.3); its page documents 404 ``user not exist``."""
     call = _call(request)
     user = _path_user(call, request, "user not exist")
-    metadata = schemas.user_metadata_body(
-        await request.body(), this_year=_year(call), required=True
-    )
-    call.state.update_metadata(user, metadata)
+    body = await _user_body(request, call, bodies.AsleepUserUpdate, required=True)
+    call.state.update_metadata(user, _metadata(body))
     return _json(schemas.success({"user_id": user.user_id, "metadata": user.metadata}))
 
 
@@ -214,7 +227,15 @@ async def create_session(request: Request) -> Response:
             if not isinstance(zone_name, str) or timefmt.zone(zone_name.strip()) is None:
                 raise errors.InvalidTimezone()
             zone_name = zone_name.strip()
-        body = schemas.create_session(fields)
+        body = bodies.documented(
+            bodies.AsleepCreateSession,
+            fields,
+            {
+                "start_time": errors.InvalidStartTime,
+                "*": errors.InvalidParameter,
+                "callback_url": errors.InvalidCallbackUrl,
+            },
+        )
         if _magic_profile_invalid(body.service):
             raise errors.InvalidParameter()
         session = call.state.create_session(
@@ -260,16 +281,17 @@ async def upload(request: Request) -> Response:
         except HTTPException:
             raise errors.NotValidParameter() from None
         try:
-            raw_seq = form.get("seq_num", request.query_params.get("seq_num"))
-            seq_num = schemas.seq_num(raw_seq)
-            upload_file = form.get("file")
-            if not isinstance(upload_file, UploadFile):
-                raise errors.NotValidParameter()
-            raw_callback = form.get("callback_url")
-            callback_url = schemas.callback_url(raw_callback)
+            fields = {
+                "seq_num": form.get("seq_num", request.query_params.get("seq_num")),
+                "file": form.get("file"),
+                "callback_url": form.get("callback_url"),
+            }
+            texts = {"*": errors.NotValidParameter, "callback_url": errors.InvalidCallbackUrl}
+            body = bodies.documented(bodies.AsleepUpload, fields, texts)
+            seq_num, callback_url = body.seq_num, body.callback_url
             call.state.admit(call.rules, call.now, session, seq_num)
             # One byte past the 10 MB chunk limit is enough to refuse it; never read more.
-            data = await upload_file.read(settings.chunk_max_bytes + 1)
+            data = await body.file.read(settings.chunk_max_bytes + 1)
         finally:
             await form.close()
         # An oversized chunk fails the policy's size check first: the documented 400 text.
@@ -290,11 +312,14 @@ async def close(request: Request) -> Response:
         session = _owned(call, user, request.path_params["session_id"], _UPLOAD_404)
         fields: dict[str, Any] = dict(request.query_params)
         fields.update(await _fields(request, bad=lambda: errors.AsleepError("Invalid parameter")))
-        body = schemas.close_session(
-            fields,
-            start_time=session.start_time,
-            max_span=2 * call.rules.settings.max_session_seconds,
-        )
+        texts = {"end_time": errors.InvalidEndTime, "callback_url": errors.InvalidCallbackUrl}
+        body = bodies.documented(bodies.AsleepCloseSession, fields, texts)
+        # Intended rule end > start (the Korean text's "smaller" is a doc error, §3.5);
+        # an end more than twice the 24-hour cap away is refused too (INFERRED bound).
+        span = 2 * call.rules.settings.max_session_seconds
+        end = body.end_time
+        if end is not None and not 0 < end - session.start_time <= span:
+            raise errors.InvalidEndTime()
         call.state.close(
             call.rules,
             call.now,
@@ -372,7 +397,8 @@ async def list_sessions(request: Request) -> Response:
     try:
         user = _user_header(request, call, unknown=_DATA_USER_404)
         tz, zone_name = _zone(request)
-        query = schemas.list_query(request.query_params)
+        query = bodies.query(bodies.AsleepListQuery, request.query_params)
+        descending = query.order_by == "DESC"
         chosen: list[Session] = []
         for session in list(call.state.sessions_of(user.user_id)):
             call.state.refresh(call.rules, call.now, session)
@@ -382,7 +408,7 @@ async def list_sessions(request: Request) -> Response:
             if query.date_lte is not None and day > query.date_lte:
                 continue
             chosen.append(session)
-        chosen.sort(key=lambda s: (s.start_time, s.ordinal), reverse=query.descending)
+        chosen.sort(key=lambda s: (s.start_time, s.ordinal), reverse=descending)
         page = chosen[query.offset : query.offset + query.limit]
         return _json(
             schemas.ok(
@@ -405,7 +431,13 @@ async def average_stats(request: Request) -> Response:
         if user is None:
             raise errors.UserNotFound(_DATA_USER_404.format(user_id=user_id))
         tz, zone_name = _zone(request, query_fallback=True)
-        start, end = schemas.period_query(request.query_params, averages.MAX_PERIOD_DAYS)
+        period = bodies.query(bodies.AsleepPeriodQuery, request.query_params)
+        start, end = period.start_date, period.end_date
+        if end < start:
+            raise errors.PeriodReversed()
+        # INFERRED: the period counts both end dates ([start, end] holds <= 100 days).
+        if (end - start).days + 1 > MAX_PERIOD_DAYS:
+            raise errors.PeriodTooLong(MAX_PERIOD_DAYS)
         completed: list[averages.CompletedSession] = []
         for session in list(call.state.sessions_of(user.user_id)):
             call.state.refresh(call.rules, call.now, session)

@@ -9,13 +9,13 @@ adds what pysleep leaves out (snoring, breathing stability, ``sleep_index``),
 applies the documented null rules and fixes the JSON key order and types.
 
 Clock fields are aware ``datetime`` objects; rendering them in a request
-timezone is the caller's job (``Stat.as_dict(render_time)``).
+timezone is the caller's job (``render_v3(stat, render_time)``).
 
 Missing epochs (``-1``): pysleep's stage logic (like sleep-stats-ts, the TS
 reference that "matches Asleep backend behavior", asleep-api.md §5) treats
 ``-1`` as *non-wake* when locating the first/last sleep epoch and ignores it in
 every stage count; only pysleep's input check rejects it.  We keep exactly that
-behaviour (see ``_NoDataTolerantCalculator``), so with missing epochs
+behaviour (see ``reference``), so with missing epochs
 ``sleep_latency + time_in_sleep_period + wakeup_latency`` is less than the time
 in bed by the missing epochs inside the sleep period, and a night that starts
 with a missing epoch has ``sleep_latency`` 0 -- a quirk of the reference that
@@ -25,24 +25,29 @@ NEVER_SLEPT even if it has ``-1`` epochs.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from emulator.asleep.night import NO_DATA, WAKE, two_stage_stages
+from emulator.asleep.reference import StageMetrics, stage_metrics
+from emulator.asleep.vocab import SLEEP_INDEX
 from emulator.core import lazy
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     import pysleep
+
+    from emulator.asleep import documents
 else:
     np = lazy.module("numpy")
     pysleep = lazy.module("pysleep")
+    # The Stat declaration imports pydantic: loaded with the first stat, not at start-up.
+    documents = lazy.module("emulator.asleep.documents")
 
 SECONDS_PER_EPOCH: Final = 30
 
@@ -75,152 +80,28 @@ class LegacyBreathingPattern(StrEnum):
 # < 5 normal, 5-15 mild, 15-30 moderate, >= 30 severe).
 BREATHING_INDEX_BANDS: Final = (5.0, 15.0, 30.0)
 
-# v3 ``stat`` keys in documented order (seed 001 §2.1.6 table and JSON example).
-STAT_KEYS: Final = (
-    "sleep_time",
-    "wake_time",
-    "sleep_index",
-    "sleep_latency",
-    "wakeup_latency",
-    "light_latency",
-    "deep_latency",
-    "rem_latency",
-    "time_in_bed",
-    "time_in_sleep_period",
-    "time_in_sleep",
-    "time_in_wake",
-    "time_in_light",
-    "time_in_deep",
-    "time_in_rem",
-    "time_in_stable_breath",
-    "time_in_unstable_breath",
-    "time_in_snoring",
-    "time_in_no_snoring",
-    "sleep_efficiency",
-    "sleep_ratio",
-    "wake_ratio",
-    "light_ratio",
-    "deep_ratio",
-    "rem_ratio",
-    "stable_breath_ratio",
-    "unstable_breath_ratio",
-    "snoring_ratio",
-    "no_snoring_ratio",
-    "breathing_index",
-    "breathing_pattern",
-    "waso_count",
-    "longest_waso",
-    "sleep_cycle_count",
-    "sleep_cycle",
-    "sleep_cycle_time",
-    "unstable_breath_count",
-    "snoring_count",
-)
-
-# v1.0-era stat keys in the order of the v1.0 Sleep Data Object table (seed 000
-# §1.3.3, minus its session fields); the same set as asleep-api.md §3.7.2.
-V2_STAT_KEYS: Final = (
-    "sleep_efficiency",
-    "sleep_latency",
-    "sleep_time",
-    "wakeup_latency",
-    "wake_time",
-    "time_in_wake",
-    "time_in_sleep_period",
-    "time_in_sleep",
-    "time_in_bed",
-    "time_in_rem",
-    "time_in_light",
-    "time_in_deep",
-    "time_in_stable_breath",
-    "time_in_unstable_breath",
-    "wake_ratio",
-    "sleep_ratio",
-    "rem_ratio",
-    "light_ratio",
-    "deep_ratio",
-    "stable_breath_ratio",
-    "unstable_breath_ratio",
-    "breathing_pattern",
-    "estimated_ahi",
-)
+Stat: TypeAlias = "documents.AsleepStat"
+"""The v3 Stat object (``documents.AsleepStat``: its declaration, in documented key order)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Stat:
-    """The v3 Stat object as Python values; fields are in documented key order.
+def render_v3(stat: Stat, render_time: RenderTime) -> dict[str, Any]:
+    """The v3 ``stat`` JSON object, every key in documented order."""
+    return {key: _jsonable(getattr(stat, key), render_time) for key in documents.STAT_KEYS}
 
-    Durations and latencies are int seconds, ratios floats rounded to 2 decimals,
-    clock fields aware datetimes.  ``None`` marks a documented null.
+
+def render_v2(stat: Stat, render_time: RenderTime) -> dict[str, Any]:
+    """The v1.0-era ``stat`` object served by ``/data/v2`` (asleep-api.md §3.7.2).
+
+    ``estimated_ahi`` is INFERRED to be the same AHI-like value as the v3
+    ``breathing_index`` (same description in both doc generations), and the v1.0
+    ``breathing_pattern`` is banded from it like the v3 one.  Null rules (seed 000
+    §1.3.3) are a subset of the v3 ones, so they carry over.
     """
-
-    sleep_time: datetime | None
-    wake_time: datetime | None
-    sleep_index: int | None
-    sleep_latency: int | None
-    wakeup_latency: int | None
-    light_latency: int | None
-    deep_latency: int | None
-    rem_latency: int | None
-    time_in_bed: int
-    time_in_sleep_period: int
-    time_in_sleep: int
-    time_in_wake: int
-    time_in_light: int | None
-    time_in_deep: int | None
-    time_in_rem: int | None
-    time_in_stable_breath: int | None
-    time_in_unstable_breath: int | None
-    time_in_snoring: int | None
-    time_in_no_snoring: int | None
-    sleep_efficiency: float
-    sleep_ratio: float | None
-    wake_ratio: float | None
-    light_ratio: float | None
-    deep_ratio: float | None
-    rem_ratio: float | None
-    stable_breath_ratio: float | None
-    unstable_breath_ratio: float | None
-    snoring_ratio: float | None
-    no_snoring_ratio: float | None
-    breathing_index: float | None
-    breathing_pattern: BreathingPattern | None
-    waso_count: int
-    longest_waso: int | None
-    sleep_cycle_count: int
-    sleep_cycle: int | None
-    sleep_cycle_time: tuple[datetime, ...]
-    unstable_breath_count: int | None
-    snoring_count: int | None
-
-    @property
-    def never_slept(self) -> bool:
-        """True when the analysis found no sleep (``time_in_sleep`` is 0)."""
-        return self.time_in_sleep == 0
-
-    def as_dict(self, render_time: RenderTime) -> dict[str, Any]:
-        """The v3 ``stat`` JSON object, every key in documented order."""
-        return {key: _jsonable(getattr(self, key), render_time) for key in STAT_KEYS}
-
-    def as_v2_dict(self, render_time: RenderTime) -> dict[str, Any]:
-        """The v1.0-era ``stat`` object served by ``/data/v2`` (asleep-api.md §3.7.2).
-
-        ``estimated_ahi`` is INFERRED to be the same AHI-like value as the v3
-        ``breathing_index`` (same description in both doc generations), and the
-        v1.0 ``breathing_pattern`` is banded from it like the v3 one.  Null rules
-        (seed 000 §1.3.3) are a subset of the v3 ones, so they carry over.
-        """
-        values = {key: getattr(self, key) for key in V2_STAT_KEYS if key not in _V2_ONLY}
-        values["estimated_ahi"] = self.breathing_index
-        values["breathing_pattern"] = (
-            None
-            if self.breathing_index is None
-            else legacy_breathing_pattern_for(self.breathing_index)
-        )
-        return {key: _jsonable(values[key], render_time) for key in V2_STAT_KEYS}
-
-
-_V2_ONLY: Final = frozenset({"estimated_ahi", "breathing_pattern"})
+    index = stat.breathing_index
+    values = {key: getattr(stat, key) for key in documents.V2_STAT_KEYS[:-2]}
+    values["breathing_pattern"] = None if index is None else legacy_breathing_pattern_for(index)
+    values["estimated_ahi"] = index
+    return {key: _jsonable(value, render_time) for key, value in values.items()}
 
 
 def _jsonable(value: object, render_time: RenderTime) -> object:
@@ -276,7 +157,8 @@ def sleep_index_for(
     duration = _clamp01((sleep_hours - 3.0) / 4.5)
     continuity = _clamp01(1.0 - waso_count / 15.0) * _clamp01(1.0 - longest_waso / 3600.0)
     quality = 0.45 * efficiency + 0.35 * duration + 0.20 * continuity * duration
-    return min(100, max(50, math.floor(50.0 + 50.0 * quality + 0.5)))
+    low, high = SLEEP_INDEX
+    return min(high, max(low, math.floor(50.0 + 50.0 * quality + 0.5)))
 
 
 def _clamp01(value: float) -> float:
@@ -286,104 +168,6 @@ def _clamp01(value: float) -> float:
 def _round2(value: float) -> float:
     # pysleep utils.round_second: Python's round() to 2 decimals (on the binary double).
     return round(value, 2)
-
-
-# --------------------------------------------------------------------------- pysleep
-
-
-@functools.cache
-def _calculator() -> Any:
-    """pysleep 0.2.0's calculator, accepting ``-1`` (no data) epochs.
-
-    Its moment/latency/cluster code already handles ``-1`` exactly like the TS
-    reference (non-wake for sleep onset, never counted); only this input check
-    rejects it. Built on first use so that importing this module stays cheap.
-    """
-
-    class NoDataTolerantCalculator(pysleep.SleepStageCalculator):  # type: ignore[misc]
-        def _validate_inputs(
-            self, start_time: datetime, end_time: datetime, sleep_stages: list[int]
-        ) -> None:
-            if not sleep_stages:
-                raise ValueError("sleep_stages cannot be empty")
-            if end_time <= start_time:
-                raise ValueError("end_time must be after start_time")
-
-    return NoDataTolerantCalculator()
-
-
-@dataclass(frozen=True, slots=True)
-class _StageMetrics:
-    """pysleep's result with explicit types (int seconds instead of timedelta)."""
-
-    sleep_time: datetime
-    wake_time: datetime
-    sleep_latency: int
-    wakeup_latency: int
-    light_latency: int | None
-    deep_latency: int | None
-    rem_latency: int | None
-    time_in_bed: int
-    time_in_sleep_period: int
-    time_in_sleep: int
-    time_in_wake: int
-    time_in_light: int
-    time_in_deep: int
-    time_in_rem: int
-    sleep_efficiency: float
-    sleep_ratio: float
-    wake_ratio: float
-    light_ratio: float
-    deep_ratio: float
-    rem_ratio: float
-    waso_count: int
-    longest_waso: int
-    sleep_cycle_count: int
-    sleep_cycle: float | None
-    sleep_cycle_time: tuple[datetime, ...]
-
-
-def _seconds(value: timedelta) -> int:
-    return round(value.total_seconds())
-
-
-def _optional_seconds(value: timedelta | None) -> int | None:
-    return None if value is None else _seconds(value)
-
-
-def _stage_metrics(
-    sleep_stages: list[int], start_time: datetime, end_time: datetime
-) -> _StageMetrics:
-    """Run pysleep (the one place it is called) and type its result."""
-    result: Any = _calculator().calculate(sleep_stages, start_time, end_time)
-    sleep_cycle: timedelta | None = result.sleep_cycle
-    return _StageMetrics(
-        sleep_time=result.sleep_time,
-        wake_time=result.wake_time,
-        sleep_latency=_seconds(result.sleep_latency),
-        wakeup_latency=_seconds(result.wakeup_latency),
-        light_latency=_optional_seconds(result.light_latency),
-        deep_latency=_optional_seconds(result.deep_latency),
-        rem_latency=_optional_seconds(result.rem_latency),
-        time_in_bed=_seconds(result.time_in_bed),
-        time_in_sleep_period=_seconds(result.time_in_sleep_period),
-        time_in_sleep=_seconds(result.time_in_sleep),
-        time_in_wake=_seconds(result.time_in_wake),
-        time_in_light=_seconds(result.time_in_light),
-        time_in_deep=_seconds(result.time_in_deep),
-        time_in_rem=_seconds(result.time_in_rem),
-        sleep_efficiency=float(result.sleep_efficiency),
-        sleep_ratio=float(result.sleep_ratio),
-        wake_ratio=float(result.wake_ratio),
-        light_ratio=float(result.light_ratio),
-        deep_ratio=float(result.deep_ratio),
-        rem_ratio=float(result.rem_ratio),
-        waso_count=int(result.waso_count),
-        longest_waso=_seconds(result.longest_waso),
-        sleep_cycle_count=int(result.sleep_cycle_count),
-        sleep_cycle=None if sleep_cycle is None else sleep_cycle.total_seconds(),
-        sleep_cycle_time=tuple(result.sleep_cycle_time),
-    )
 
 
 # --------------------------------------------------------------------------- compute
@@ -476,89 +260,105 @@ def compute_stat(
     slept = has_sleep(sleep)
     # NEVER_SLEPT: pysleep's all-wake path (period 0, ratios 0) without letting -1
     # epochs open a "sleep period" of nothing but missing data.
-    core = _stage_metrics(sleep.tolist() if slept else [WAKE] * sleep.size, start_time, end_time)
-
+    core = stage_metrics(sleep.tolist() if slept else [WAKE] * sleep.size, start_time, end_time)
     first = core.sleep_latency // SECONDS_PER_EPOCH
     last = sleep.size - 1 - core.wakeup_latency // SECONDS_PER_EPOCH
     period = slice(first, last + 1) if slept else slice(0, 0)
     in_period = sleep[period] != NO_DATA
-    snore = (
-        None
-        if snoring is None
-        else _event_metrics(snoring, period, in_period, core.time_in_sleep_period)
-    )
-    unstable = (
-        None
-        if breath is None
-        else _event_metrics(breath, period, in_period, core.time_in_sleep_period)
-    )
 
-    breathing_index: float | None = None
-    if unstable is not None and slept:
-        # INFERRED: unstable 30-s epochs per hour of sleep, an AHI-like rate.
-        breathing_index = _round2(unstable.event_epochs / (core.time_in_sleep / 3600.0))
+    def events(stages: npt.NDArray[np.int8] | None) -> _EventMetrics | None:
+        if stages is None:
+            return None
+        return _event_metrics(stages, period, in_period, core.time_in_sleep_period)
 
-    def staged(value: int | float | None) -> Any:
-        # Seed 001 §2.1.6: the 2-stage plan nulls light/deep/REM times, ratios, latencies.
+    values = {
+        **_stage_values(core, four_stage=four_stage, slept=slept),
+        **_breathing_values(events(breath), core, slept=slept),
+        **_snoring_values(events(snoring), slept=slept),
+    }
+    return documents.AsleepStat.model_construct(**values)
+
+
+def _stage_values(core: StageMetrics, *, four_stage: bool, slept: bool) -> dict[str, Any]:
+    """The sleep-stage keys; seed 001 §2.1.6 null rules: the 2-stage plan nulls the
+    light/deep/REM times, ratios and latencies; NEVER_SLEPT nulls latencies, clock times,
+    ratios, sleep_cycle, longest_waso and sleep_index."""
+
+    def staged(value: Any) -> Any:
         return value if four_stage else None
 
     def when_slept(value: Any) -> Any:
-        # Seed 001 §2.1.6: NEVER_SLEPT nulls latencies, clock times, ratios,
-        # breathing pattern/index, sleep_cycle, longest_waso and sleep_index.
         return value if slept else None
 
-    return Stat(
-        sleep_time=when_slept(core.sleep_time),
-        wake_time=when_slept(core.wake_time),
-        sleep_index=when_slept(
-            sleep_index_for(
-                sleep_efficiency=core.sleep_efficiency,
-                time_in_sleep=core.time_in_sleep,
-                waso_count=core.waso_count,
-                longest_waso=core.longest_waso,
-            )
-        ),
-        sleep_latency=when_slept(core.sleep_latency),
-        wakeup_latency=when_slept(core.wakeup_latency),
-        light_latency=staged(when_slept(core.light_latency)),
-        deep_latency=staged(when_slept(core.deep_latency)),
-        rem_latency=staged(when_slept(core.rem_latency)),
-        time_in_bed=core.time_in_bed,
-        time_in_sleep_period=core.time_in_sleep_period,
-        time_in_sleep=core.time_in_sleep,
-        time_in_wake=core.time_in_wake,
-        time_in_light=staged(core.time_in_light),
-        time_in_deep=staged(core.time_in_deep),
-        time_in_rem=staged(core.time_in_rem),
-        time_in_stable_breath=None if unstable is None else unstable.time_in_no_event,
-        time_in_unstable_breath=None if unstable is None else unstable.time_in_event,
-        time_in_snoring=None if snore is None else snore.time_in_event,
-        time_in_no_snoring=None if snore is None else snore.time_in_no_event,
+    index = sleep_index_for(
         sleep_efficiency=core.sleep_efficiency,
-        sleep_ratio=when_slept(core.sleep_ratio),
-        wake_ratio=when_slept(core.wake_ratio),
-        light_ratio=staged(when_slept(core.light_ratio)),
-        deep_ratio=staged(when_slept(core.deep_ratio)),
-        rem_ratio=staged(when_slept(core.rem_ratio)),
-        stable_breath_ratio=None if unstable is None else when_slept(unstable.no_event_ratio),
-        unstable_breath_ratio=None if unstable is None else when_slept(unstable.event_ratio),
-        # INFERRED: the NEVER_SLEPT list predates snoring; like the breathing
-        # ratios, a ratio over an empty sleep period is null.
-        snoring_ratio=None if snore is None else when_slept(snore.event_ratio),
-        no_snoring_ratio=None if snore is None else when_slept(snore.no_event_ratio),
-        breathing_index=breathing_index,
-        breathing_pattern=None
-        if breathing_index is None
-        else breathing_pattern_for(breathing_index),
+        time_in_sleep=core.time_in_sleep,
         waso_count=core.waso_count,
-        longest_waso=when_slept(core.longest_waso),
-        sleep_cycle_count=core.sleep_cycle_count,
-        # sleep-stats-ts rounds the average cycle with floor(x + 0.5) (§5.7).
-        sleep_cycle=None if core.sleep_cycle is None else math.floor(core.sleep_cycle + 0.5),
-        sleep_cycle_time=core.sleep_cycle_time,
-        unstable_breath_count=None if unstable is None else unstable.event_count,
-        snoring_count=None if snore is None else snore.event_count,
+        longest_waso=core.longest_waso,
     )
+    return {
+        "sleep_time": when_slept(core.sleep_time),
+        "wake_time": when_slept(core.wake_time),
+        "sleep_index": when_slept(index),
+        "sleep_latency": when_slept(core.sleep_latency),
+        "wakeup_latency": when_slept(core.wakeup_latency),
+        **{
+            f"{stage}_latency": staged(when_slept(getattr(core, f"{stage}_latency")))
+            for stage in ("light", "deep", "rem")
+        },
+        "time_in_bed": core.time_in_bed,
+        "time_in_sleep_period": core.time_in_sleep_period,
+        "time_in_sleep": core.time_in_sleep,
+        "time_in_wake": core.time_in_wake,
+        **{
+            f"time_in_{stage}": staged(getattr(core, f"time_in_{stage}"))
+            for stage in ("light", "deep", "rem")
+        },
+        "sleep_efficiency": core.sleep_efficiency,
+        "sleep_ratio": when_slept(core.sleep_ratio),
+        "wake_ratio": when_slept(core.wake_ratio),
+        **{
+            f"{stage}_ratio": staged(when_slept(getattr(core, f"{stage}_ratio")))
+            for stage in ("light", "deep", "rem")
+        },
+        "waso_count": core.waso_count,
+        "longest_waso": when_slept(core.longest_waso),
+        "sleep_cycle_count": core.sleep_cycle_count,
+        # sleep-stats-ts rounds the average cycle with floor(x + 0.5) (§5.7).
+        "sleep_cycle": None if core.sleep_cycle is None else math.floor(core.sleep_cycle + 0.5),
+        "sleep_cycle_time": core.sleep_cycle_time,
+    }
+
+
+def _breathing_values(
+    unstable: _EventMetrics | None, core: StageMetrics, *, slept: bool
+) -> dict[str, Any]:
+    """Breathing stability: null without the breathing plan (seed 001 §2.1.6)."""
+    index: float | None = None
+    if unstable is not None and slept:
+        # INFERRED: unstable 30-s epochs per hour of sleep, an AHI-like rate.
+        index = _round2(unstable.event_epochs / (core.time_in_sleep / 3600.0))
+    return {
+        "time_in_stable_breath": None if unstable is None else unstable.time_in_no_event,
+        "time_in_unstable_breath": None if unstable is None else unstable.time_in_event,
+        "stable_breath_ratio": None if unstable is None or not slept else unstable.no_event_ratio,
+        "unstable_breath_ratio": None if unstable is None or not slept else unstable.event_ratio,
+        "breathing_index": index,
+        "breathing_pattern": None if index is None else breathing_pattern_for(index),
+        "unstable_breath_count": None if unstable is None else unstable.event_count,
+    }
+
+
+def _snoring_values(snore: _EventMetrics | None, *, slept: bool) -> dict[str, Any]:
+    """Snoring; INFERRED: the NEVER_SLEPT list predates snoring and, like the breathing
+    ratios, a ratio over an empty sleep period is null."""
+    return {
+        "time_in_snoring": None if snore is None else snore.time_in_event,
+        "time_in_no_snoring": None if snore is None else snore.time_in_no_event,
+        "snoring_ratio": None if snore is None or not slept else snore.event_ratio,
+        "no_snoring_ratio": None if snore is None or not slept else snore.no_event_ratio,
+        "snoring_count": None if snore is None else snore.event_count,
+    }
 
 
 def _paired(

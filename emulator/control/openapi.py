@@ -1,17 +1,22 @@
 """The OpenAPI 3.1 document of everything the emulator serves: ``GET /_emulator/openapi.json``.
 
 Each vendor hands in its part (``Vendor.api_part``: ``asleep.openapi``,
-``kintsugi.openapi``), the control API adds its own (``control.spec``); this module
-assembles them. The document is what the code is checked against: by
-``emulator.control.contract`` (response self-validation) and by the schemathesis run
-in tests/test_openapi.py. ``for_vendors`` builds it once per app.
+``kintsugi.openapi``, each with its own ``/_emulator/<vendor>/`` controls), the control
+API adds its own (``control.spec``); this module assembles them. The parts are
+generated from the declarations the code runs on (the vendors' pydantic models), so
+building them imports pydantic: ``for_vendors`` hands out a ``LazyDocument`` that is
+built on first read (the first ``GET /_emulator/openapi.json``, or at start-up when
+response validation is on), not at start-up. The document is what the code is checked
+against: by ``emulator.control.contract`` (response self-validation) and by the
+schemathesis run in tests/test_openapi.py.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -23,7 +28,7 @@ from emulator.control import spec
 from emulator.core.openapi import API_KEY_SCHEME, ApiPart
 from emulator.core.runtime import Vendor
 
-__all__ = ["document", "for_vendors", "routes", "to_bytes"]
+__all__ = ["LazyDocument", "document", "for_vendors", "routes", "to_bytes"]
 
 _DESCRIPTION = """\
 A local emulator of the Asleep sleep-tracking API and the Kintsugi Voice API, plus its
@@ -79,20 +84,56 @@ def document(vendor_parts: tuple[ApiPart, ...]) -> dict[str, Any]:
     }
 
 
-def for_vendors(vendors: Sequence[Vendor]) -> dict[str, Any]:
-    """The document of an app serving ``vendors``."""
-    return document(tuple(part for v in vendors if (part := v.api_part()) is not None))
+class LazyDocument(Mapping[str, Any]):
+    """The document of some parts, built on first read (then cached, read-only)."""
+
+    def __init__(self, parts: tuple[ApiPart, ...]) -> None:
+        self._parts = parts
+        self._lock = threading.Lock()
+        self._bytes: bytes | None = None
+
+    def built(self) -> dict[str, Any]:
+        with self._lock:  # a request thread and a warm-up may race to build it
+            return document(self._parts)
+
+    def to_bytes(self) -> bytes:
+        if self._bytes is None:
+            self._bytes = to_bytes(self.built())
+        return self._bytes
+
+    def __getitem__(self, key: str) -> Any:
+        return self.built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.built())
+
+    def __len__(self) -> int:
+        return len(self.built())
+
+
+@functools.cache
+def _lazy(parts: tuple[ApiPart, ...]) -> LazyDocument:
+    return LazyDocument(parts)
+
+
+def for_vendors(vendors: Sequence[Vendor]) -> LazyDocument:
+    """The document of an app serving ``vendors`` (one object per set of parts)."""
+    return _lazy(tuple(part for v in vendors if (part := v.api_part()) is not None))
 
 
 def to_bytes(doc: Mapping[str, Any]) -> bytes:
+    if isinstance(doc, LazyDocument):
+        doc = doc.built()
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def routes(doc: Mapping[str, Any]) -> list[BaseRoute]:
-    """``GET /openapi.json``: the document, serialised once."""
-    body = to_bytes(doc)
+    """``GET /openapi.json``: the document, serialised once (on the first request)."""
+    cached: list[bytes] = []
 
     async def openapi_json(request: Request) -> Response:
-        return Response(body, media_type="application/json")
+        if not cached:
+            cached.append(doc.to_bytes() if isinstance(doc, LazyDocument) else to_bytes(doc))
+        return Response(cached[0], media_type="application/json")
 
     return [Route("/openapi.json", openapi_json, methods=["GET"])]

@@ -35,22 +35,29 @@ def _folded(*names: str) -> frozenset[str]:
     return frozenset(n.casefold() for n in names)
 
 
-# The v1 docs' display names (seed 002) and the v2 spec's enum values (java-gen
-# SessionGender/SessionRace/SessionEthnicity, §4.9) differ in case and spelling; both
-# are accepted, case-insensitively, in either version [INFERRED: the seed's own curl
-# sends `gender=male&race=white` against a table listing "Male", "White"].
-GENDERS = _folded(
-    "Female", "Male", "Other", "Prefer Not to Specify", "Transgender Female",
-    "Transgender Male", "non-binary",
+# The v1 docs' display names (seed 002 field table) and the v2 spec's enum values
+# (java-gen SessionGender/SessionRace/SessionEthnicity, §4.9) differ in case and
+# spelling; both are accepted, case-insensitively, in either version [INFERRED: the
+# seed's own curl sends `gender=male&race=white` against a table listing "Male", "White"].
+V1_GENDERS = (
+    "Female", "Male", "Other", "Prefer Not to Specify", "Transgender Female", "Transgender Male",
 )  # fmt: skip
-RACES = _folded(
+V2_GENDERS = (
+    "male", "female", "non-binary", "transgender female", "transgender male", "other",
+    "prefer not to specify",
+)  # fmt: skip
+V1_RACES = (
     "American Indian or Alaskan Native", "Asian", "Black or African American",
-    "black or african-american", "Native Hawaiian or Pacific Islander",
-    "Prefer Not to Specify", "Two or More Races", "White", "other",
+    "Native Hawaiian or Pacific Islander", "Prefer Not to Specify", "Two or More Races", "White",
 )  # fmt: skip
-ETHNICITIES = _folded(
-    "Hispanic, Latino, or Spanish Origin", "Not Hispanic, Latino, or Spanish Origin"
-)
+V2_RACES = (
+    "white", "black or african-american", "asian", "american indian or alaskan native",
+    "native Hawaiian or pacific islander", "two or more races", "other", "prefer not to specify",
+)  # fmt: skip
+ETHNICITY_NAMES = ("Hispanic, Latino, or Spanish Origin", "Not Hispanic, Latino, or Spanish Origin")
+GENDERS = _folded(*V1_GENDERS, *V2_GENDERS)
+RACES = _folded(*V1_RACES, *V2_RACES)
+ETHNICITIES = _folded(*ETHNICITY_NAMES)
 METADATA_FIELDS = ("age", "gender", "race", "ethnicity", "zipcode", "language", "weight")
 
 

@@ -12,10 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.asleep.averages import (
+from emulator.asleep.documents import (
     AVERAGED_KEYS,
-    CLOCK_KEYS,
     SLEPT_SESSION_STAT_KEYS,
+    STAT_KEYS,
+    AsleepAverageStatsObject,
+)
+from emulator.asleep.averages import (
     CompletedSession,
     average_stats,
     circular_mean_seconds,
@@ -24,7 +27,7 @@ from emulator.asleep.averages import (
 )
 from emulator.asleep.night import final_night
 from emulator.asleep.profiles import Profile
-from emulator.asleep.stats import STAT_KEYS, Stat, compute_stat
+from emulator.asleep.stats import Stat, compute_stat, render_v3
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -205,7 +208,8 @@ def test_result_shape_and_session_partition() -> None:
     assert [s["id"] for s in result["slept_sessions"]] == [slept_a.id, slept_b.id]
 
     averages = result["average_stats"]
-    assert list(averages) == [*CLOCK_KEYS, *AVERAGED_KEYS]
+    assert list(averages) == list(AsleepAverageStatsObject.model_fields)
+    assert list(averages)[4:] == list(AVERAGED_KEYS)
     # 23:30 and 00:30 (Seoul) average to midnight, not noon.
     assert averages["start_time"] == "00:00:00"
     assert averages["end_time"] == "08:00:00"
@@ -226,7 +230,7 @@ def test_slept_session_entries() -> None:
     assert entry["start_time"] == "2025-01-15T23:30:00+09:00"
     assert entry["created_timezone"] == "Asia/Seoul"
     assert session.stat is not None
-    per_session = session.stat.as_dict(render_in(SEOUL))
+    per_session = render_v3(session.stat, render_in(SEOUL))
     for key in SLEPT_SESSION_STAT_KEYS:
         assert entry[key] == per_session[key], key
     assert entry["sleep_time"].endswith("+09:00")

@@ -21,7 +21,6 @@ from emulator.asleep.callbacks import (
     CADENCES,
     DATA_API_FOR_VERSION,
     FIRST_WINDOW,
-    SLEEP_DATA_STAT_KEYS,
     SessionStages,
     Version,
     callback_headers,
@@ -41,7 +40,8 @@ from emulator.asleep.callbacks import (
 )
 from emulator.asleep.night import final_night, osa_stages
 from emulator.asleep.profiles import Profile
-from emulator.asleep.stats import V2_STAT_KEYS, compute_stat
+from emulator.asleep.documents import V2_STAT_KEYS
+from emulator.asleep.stats import compute_stat, render_v2, render_v3
 from emulator.core.outbox import Outbox
 from emulator.settings import WebhookSettings
 from tests.test_outbox import Receiver
@@ -309,16 +309,12 @@ def test_v1_sleep_data_is_seed_000s_flat_object() -> None:
     ]
     assert sleep_data["session_start_time"] == "2025-01-15T02:50:29+00:00"
     assert sleep_data["osa_stages"] == [0, 2]
-    assert list(sleep_data)[6:] == list(SLEEP_DATA_STAT_KEYS)
+    assert list(sleep_data)[6:] == list(V2_STAT_KEYS)
     assert all(sleep_data[k] == v2_result["stat"][k] for k in V2_STAT_KEYS)  # type: ignore[index]
     # An INVALID session has no stat: every metric is null.
     invalid = v1_sleep_data({**v2_result, "stat": None})
-    assert all(invalid[k] is None for k in SLEEP_DATA_STAT_KEYS)
+    assert all(invalid[k] is None for k in V2_STAT_KEYS)
     assert DATA_API_FOR_VERSION["V1"] == "/data/v2"
-
-
-def test_seed_000_stat_keys_match_the_v2_stat_object() -> None:
-    assert tuple(SLEEP_DATA_STAT_KEYS) == tuple(V2_STAT_KEYS)
 
 
 # --------------------------------------------------------------------------- transport helpers
@@ -389,7 +385,7 @@ def night_result(version: Version, n_epochs: int, seed: int = 7) -> tuple[Sessio
             "timezone": "UTC",
             "validity": "VALID",
             "session": session,
-            "stat": stat.as_v2_dict(render),
+            "stat": render_v2(stat, render),
         }
     session = {
         "id": SESSION,
@@ -407,7 +403,7 @@ def night_result(version: Version, n_epochs: int, seed: int = 7) -> tuple[Sessio
         "peculiarities": [],
         "missing_data_ratio": 0.0,
         "session": session,
-        "stat": stat.as_dict(render),
+        "stat": render_v3(stat, render),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.asleep.stats import STAT_KEYS
+from emulator.asleep.documents import STAT_KEYS
 from tests.asleep.conftest import Api
 
 # Seed 001 §2.1.6: the documented type of every v3 stat field ("?" = nullable).

@@ -13,9 +13,10 @@ from pysleep import SleepStageCalculator
 
 from emulator.asleep.night import final_night
 from emulator.asleep.profiles import Profile
+from emulator.asleep.documents import STAT_KEYS, V2_STAT_KEYS
 from emulator.asleep.stats import (
-    STAT_KEYS,
-    V2_STAT_KEYS,
+    render_v2,
+    render_v3,
     BreathingPattern,
     LegacyBreathingPattern,
     Stat,
@@ -110,7 +111,7 @@ def test_documented_example_exactly() -> None:
         "longest_waso": 180,
         "sleep_cycle_count": 0,
     }
-    rendered = stat.as_dict(iso)
+    rendered = render_v3(stat, iso)
     # The documented prefix, in order and with identical values and JSON types.
     assert list(rendered)[: len(documented)] == list(documented)
     for key, value in documented.items():
@@ -167,7 +168,7 @@ def test_stat_keys_follow_the_documented_order() -> None:
     ]
     assert list(STAT_KEYS) == documented
     stat = _stat([0, 1, 1, 0])
-    assert list(stat.as_dict(iso)) == documented
+    assert list(render_v3(stat, iso)) == documented
 
 
 # --------------------------------------------------------------------------- -1 handling
@@ -248,13 +249,13 @@ BREATH_NULLS = {
 
 
 def _nulls(stat: Stat) -> set[str]:
-    return {key for key, value in stat.as_dict(iso).items() if value is None}
+    return {key for key, value in render_v3(stat, iso).items() if value is None}
 
 
 def test_never_slept_nulls_exactly_the_documented_fields() -> None:
     stat = _stat([0] * 100, [0] * 100, breathing=True)
     assert _nulls(stat) == NEVER_SLEPT_NULLS
-    rendered = stat.as_dict(iso)
+    rendered = render_v3(stat, iso)
     assert rendered["time_in_bed"] == 3000
     assert rendered["time_in_sleep"] == rendered["time_in_sleep_period"] == 0
     assert rendered["sleep_efficiency"] == 0.0
@@ -412,7 +413,7 @@ def test_never_slept_profile_gives_a_never_slept_stat() -> None:
 def test_v2_dict_has_the_v1_era_fields_in_order() -> None:
     night = final_night(2, "k", Profile.MODERATE_UNSTABLE_BREATHING, 960)
     stat = _stat(night.sleep.tolist(), night.breath.tolist(), breathing=True)
-    legacy = stat.as_v2_dict(iso)
+    legacy = render_v2(stat, iso)
     assert list(legacy) == list(V2_STAT_KEYS)
     assert legacy["estimated_ahi"] == stat.breathing_index
     assert legacy["breathing_pattern"] == "UNSTABLE"
@@ -424,11 +425,11 @@ def test_v2_dict_has_the_v1_era_fields_in_order() -> None:
 
 
 def test_v2_null_rules() -> None:
-    no_breathing = _stat([0, 1, 1, 0]).as_v2_dict(iso)
+    no_breathing = render_v2(_stat([0, 1, 1, 0]), iso)
     assert no_breathing["estimated_ahi"] is None
     assert no_breathing["breathing_pattern"] is None
     assert no_breathing["stable_breath_ratio"] is None
-    never = _stat([0] * 50, [0] * 50, breathing=True).as_v2_dict(iso)
+    never = render_v2(_stat([0] * 50, [0] * 50, breathing=True), iso)
     # Seed 000 §1.3.3 never-slept list.
     for key in [
         "sleep_latency",
@@ -550,7 +551,7 @@ def test_rendered_values_have_documented_json_types(
     night: tuple[list[int], list[int], list[int]],
 ) -> None:
     sleep, breath, snoring = night
-    rendered = _stat(sleep, breath, snoring, breathing=True).as_dict(iso)
+    rendered = render_v3(_stat(sleep, breath, snoring, breathing=True), iso)
     _json_types(rendered)
     assert all(isinstance(t, str) for t in rendered["sleep_cycle_time"])
     assert rendered["breathing_pattern"] is None or rendered["breathing_pattern"] in {

@@ -1,0 +1,175 @@
+"""The control API's webhook-delivery endpoints (``/_emulator/callbacks...``) in the document.
+
+The outbox's log, its failure switch and redelivery (docs/webhooks.md, Delivery log and
+control endpoints). Part of ``spec``; split out to keep each module small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
+from emulator.control.spec_helpers import API_KEY_QUERY as _API_KEY_QUERY
+from emulator.control.spec_helpers import BAD as _BAD
+from emulator.control.spec_helpers import err as _err
+from emulator.control.spec_helpers import ok as _ok
+from emulator.control.spec_helpers import op as _op
+from emulator.core.openapi import (
+    array,
+    boolean,
+    enum,
+    integer,
+    json_body,
+    nullable,
+    number,
+    obj,
+    path_param,
+    query,
+    ref,
+    string,
+)
+
+
+def callback_paths() -> dict[str, dict[str, Any]]:
+    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
+    return {
+        "/_emulator/callbacks": {
+            "get": _op(
+                "control_list_callbacks",
+                "The webhook delivery log, oldest first",
+                _ok(
+                    "The log",
+                    obj(
+                        {
+                            "capacity": integer(minimum=0),
+                            "count": integer(minimum=0),
+                            "summary": ref("ControlDeliverySummary"),
+                            "callbacks": array(ref("ControlDelivery")),
+                        }
+                    ),
+                ),
+                _BAD,
+                callbacks_disabled,
+                parameters=[
+                    _API_KEY_QUERY,
+                    query("session_id", string(minLength=1), "Only this session"),
+                    query("user_id", string(minLength=1), "Only this user"),
+                    query("event", string(minLength=1), "Only this event"),
+                    query("status", enum(DELIVERY_STATUSES), "Only this status"),
+                    query("limit", integer(minimum=0), "The newest N"),
+                ],
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+            ),
+            "delete": _op(
+                "control_clear_callbacks",
+                "Forget finished deliveries",
+                _ok("Cleared", obj({"cleared": integer(minimum=0)})),
+                _BAD,
+                callbacks_disabled,
+                parameters=[_API_KEY_QUERY],
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+            ),
+        },
+        "/_emulator/callbacks/failures": {
+            "get": _op(
+                "control_get_callback_failures",
+                "The failure switches in force",
+                _ok("The switches", obj({"switches": array(ref("ControlFailureSwitch"))})),
+                callbacks_disabled,
+                source_text="emulator (docs/webhooks.md, the failure switch)",
+            ),
+            "put": _op(
+                "control_put_callback_failures",
+                "Set (or switch off) a failure switch",
+                _ok(
+                    "The switch",
+                    obj(
+                        {
+                            "switch": nullable(ref("ControlFailureSwitch")),
+                            "api_key": nullable(string()),
+                        },
+                        required=("switch",),
+                    ),
+                ),
+                _BAD,
+                callbacks_disabled,
+                request_body=json_body(
+                    obj(
+                        {
+                            "mode": enum(("off", *FAIL_MODES)),
+                            "remaining": nullable(integer(minimum=1)),
+                            "api_key": nullable(string(minLength=1)),
+                            "event": nullable(string(minLength=1)),
+                        },
+                        required=("mode",),
+                    )
+                ),
+                source_text="emulator (docs/webhooks.md, the failure switch)",
+            ),
+            "delete": _op(
+                "control_delete_callback_failures",
+                "Switch off (one key's) failure switch",
+                _ok("Done", obj({"removed": boolean(), "api_key": nullable(string())})),
+                _BAD,
+                callbacks_disabled,
+                parameters=[_API_KEY_QUERY],
+                source_text="emulator (docs/webhooks.md, the failure switch)",
+            ),
+        },
+        "/_emulator/callbacks/flush": {
+            "post": _op(
+                "control_flush_callbacks",
+                "Wait until no delivery is pending",
+                _ok(
+                    "Idle",
+                    obj(
+                        {
+                            "idle": {"const": True},
+                            "pending": {"const": 0},
+                            "summary": ref("ControlDeliverySummary"),
+                        }
+                    ),
+                ),
+                _BAD,
+                callbacks_disabled,
+                _err(504, "`flush_timeout`: deliveries still pending"),
+                parameters=[
+                    query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
+                    _API_KEY_QUERY,
+                ],
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+            )
+        },
+        "/_emulator/callbacks/{delivery_id}": {
+            "parameters": [path_param("delivery_id", "From the log")],
+            "get": _op(
+                "control_get_callback",
+                "One delivery with every attempt",
+                _ok("The delivery", ref("ControlDelivery")),
+                callbacks_disabled,
+                _err(404, "`not_found`"),
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+            ),
+        },
+        "/_emulator/callbacks/{delivery_id}/redeliver": {
+            "parameters": [path_param("delivery_id", "From the log")],
+            "post": _op(
+                "control_redeliver_callback",
+                "Send a delivery again (a new delivery)",
+                _ok(
+                    "Queued",
+                    obj(
+                        {
+                            "id": string(),
+                            "redelivery_of": string(),
+                            "status": enum(DELIVERY_STATUSES),
+                        }
+                    ),
+                    202,
+                ),
+                callbacks_disabled,
+                _err(404, "`not_found`"),
+                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+            ),
+        },
+    }

@@ -1,0 +1,107 @@
+"""The control API's fault-rule endpoints (``/_emulator/faults...``) in the document.
+
+docs/control-api.md, Faults. Part of ``spec``; split out to keep each module small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.control.shapes import ANY as _ANY
+from emulator.control.shapes import OPEN_OBJECT as _OPEN_OBJECT
+from emulator.control.spec_helpers import API_KEY_QUERY as _API_KEY_QUERY
+from emulator.control.spec_helpers import BAD as _BAD
+from emulator.control.spec_helpers import err as _err
+from emulator.control.spec_helpers import ok as _ok
+from emulator.control.spec_helpers import op as _op
+from emulator.core.openapi import (
+    array,
+    enum,
+    integer,
+    json_body,
+    number,
+    obj,
+    path_param,
+    ref,
+    string,
+)
+
+
+def fault_paths() -> dict[str, dict[str, Any]]:
+    return {
+        "/_emulator/faults": {
+            "get": _op(
+                "control_list_faults",
+                "The fault rules with their counters",
+                _ok(
+                    "The rules",
+                    obj({"seed": integer(), "rules": array(ref("ControlFaultRule"))}),
+                ),
+            ),
+            "put": _op(
+                "control_replace_faults",
+                "Replace the whole rule list",
+                _ok("The rules", obj({"rules": array(ref("ControlFaultRule"))})),
+                _BAD,
+                request_body=json_body(
+                    {
+                        "anyOf": [
+                            array(_OPEN_OBJECT),
+                            obj({"rules": array(_OPEN_OBJECT)}),
+                        ]
+                    }
+                ),
+            ),
+            "post": _op(
+                "control_add_fault",
+                "Add one rule",
+                _ok("The rule with its id", ref("ControlFaultRule"), 201),
+                _BAD,
+                request_body=json_body(
+                    obj(
+                        {
+                            "id": string(),
+                            "method": string(),
+                            "path": string(),
+                            "api_key": string(),
+                            "action": enum(("latency", "error", "throttle", "drop")),
+                            "latency_ms": {"type": ["number", "object"]},
+                            "probability": number(minimum=0, maximum=1),
+                            "times": integer(minimum=0),
+                            "after": integer(minimum=0),
+                            "status": integer(minimum=400, maximum=599),
+                            "code": string(),
+                            "body": _ANY,
+                            "headers": _OPEN_OBJECT,
+                            "retry_after": number(minimum=0),
+                            "mode": enum(("close", "reset")),
+                            "phase": enum(("request", "response")),
+                        },
+                        required=(),
+                    )
+                ),
+            ),
+            "delete": _op(
+                "control_clear_faults",
+                "Delete every rule, or those scoped to one key",
+                _ok("Deleted", obj({"deleted": integer(minimum=0)})),
+                _BAD,
+                parameters=[_API_KEY_QUERY],
+            ),
+        },
+        "/_emulator/faults/{rule_id}": {
+            "parameters": [path_param("rule_id", "f1, f2, ... or your own id")],
+            "get": _op(
+                "control_get_fault",
+                "One rule",
+                _ok("The rule", ref("ControlFaultRule")),
+                _err(404, "`not_found`"),
+            ),
+            "delete": _op(
+                "control_delete_fault",
+                "Delete one rule",
+                _ok("Deleted", obj({"deleted": {"const": 1}})),
+                _err(404, "`not_found`"),
+            ),
+        },
+    }
