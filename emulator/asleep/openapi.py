@@ -7,8 +7,7 @@ texts) and the emulator's Asleep controls (``control_openapi``). Sources: seed 0
 seed 000 and asleep-api.md (research notes) §1.3-§3.9; the create/upload/close contract
 is the notes' INFERRED one (§3.5). Errors are ``{"detail": "<text>"}``; where no text is
 documented the server is FastAPI-like (§1.4) and answers FastAPI's 422 list.
-
-Built only when the document is first read (it imports pydantic through the models).
+Built when the document is first read (it imports pydantic through the models).
 """
 
 from __future__ import annotations
@@ -73,8 +72,7 @@ def components() -> dict[str, Schema]:
 def _query(model_name: str) -> list[dict[str, Any]]:
     from emulator.asleep import bodies
 
-    model = getattr(bodies, model_name)
-    return parameters_of(model.model_json_schema(mode="validation"), "query")
+    return parameters_of(getattr(bodies, model_name).model_json_schema(), "query")
 
 
 # --------------------------------------------------------------------------- responses
@@ -189,8 +187,8 @@ def _user_paths() -> dict[str, dict[str, Any]]:
     }
 
 
-_SESSION_SOURCE: Final = (
-    "INFERRED path and fields (asleep-api.md §3.5); errors from the v1.0 error table"
+_SESSION_SOURCE: Final = "INFERRED path and fields (asleep-api.md §3.5); errors from the v1.0 " + (
+    "error table"
 )
 
 
