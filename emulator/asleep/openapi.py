@@ -279,8 +279,7 @@ def _close_paths() -> dict[str, dict[str, Any]]:
 
 
 def _close_query() -> list[dict[str, Any]]:
-    """The close fields are read from the query string too (body values win)."""
-    from emulator.asleep import bodies
+    from emulator.asleep import bodies  # the close fields are read from the query too
 
     params = parameters_of(bodies.AsleepCloseSession.model_json_schema(), "query")
     for param in params:
