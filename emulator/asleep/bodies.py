@@ -153,8 +153,8 @@ class AsleepListQuery(BaseModel):
     date_gte: date | None = Field(None, description="Start date (request zone) >= this")
     date_lte: date | None = Field(None, description="Start date (request zone) <= this")
     order_by: OrderBy = Field("DESC", description="By start time")
-    offset: int = Field(0, ge=0)
-    limit: int = Field(DEFAULT_LIST_LIMIT, ge=0, le=MAX_LIST_LIMIT)
+    offset: int = Field(0, ge=0, description="Sessions to skip")
+    limit: int = Field(DEFAULT_LIST_LIMIT, ge=0, le=MAX_LIST_LIMIT, description="Page size")
 
 
 class AsleepPeriodQuery(BaseModel):

@@ -243,7 +243,11 @@ def _upload_path() -> dict[str, dict[str, Any]]:
                 *_BODY_LIMITS,
                 parameters=[
                     _USER_HEADER,
-                    query("seq_num", {"type": "integer", "minimum": 0}, "Instead of the field"),
+                    query(
+                        "seq_num",
+                        {"type": "integer", "minimum": 0},
+                        "Alternative to the form field",
+                    ),
                 ],
                 request_body=body({"multipart/form-data": ref("AsleepUpload")}),
             ),

@@ -170,6 +170,12 @@ def parameters_of(schema: Schema, where: str) -> list[dict[str, Any]]:
     for name, prop in schema.get("properties", {}).items():
         prop = tidy(prop)
         description = prop.pop("description", "")
+        if isinstance(prop.get("type"), list) and name not in required:
+            # An optional parameter is absent, never null: a query string has no null.
+            prop["type"] = [kind for kind in prop["type"] if kind != "null"]
+            prop["type"] = prop["type"][0] if len(prop["type"]) == 1 else prop["type"]
+            if prop.get("default", 0) is None:
+                del prop["default"]
         found.append(_parameter(name, where, prop, description, required=name in required))
     return found
 

@@ -123,7 +123,10 @@ def paths() -> dict[str, dict[str, Any]]:
             "post": _op(
                 "control_kintsugi_advance",
                 "Finish processing v2 predictions now",
-                (200, json_response("The finished ids", obj({"advanced": array(string())}))),
+                (
+                    200,
+                    json_response("The finished session ids", obj({"advanced": array(string())})),
+                ),
                 parameters=[any_key],
                 request_body=json_body(obj({"session_id": string()}, required=()), required=False),
             )

@@ -12,18 +12,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.asleep.documents import (
-    AVERAGED_KEYS,
-    SLEPT_SESSION_STAT_KEYS,
-    STAT_KEYS,
-    AsleepAverageStatsObject,
-)
 from emulator.asleep.averages import (
     CompletedSession,
     average_stats,
     circular_mean_seconds,
     clock,
     seconds_of_day,
+)
+from emulator.asleep.documents import (
+    AVERAGED_KEYS,
+    SLEPT_SESSION_STAT_KEYS,
+    STAT_KEYS,
+    AsleepAverageStatsObject,
 )
 from emulator.asleep.night import final_night
 from emulator.asleep.profiles import Profile

@@ -18,7 +18,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.asleep.callbacks import (
-    CADENCES,
     DATA_API_FOR_VERSION,
     FIRST_WINDOW,
     SessionStages,
@@ -38,9 +37,10 @@ from emulator.asleep.callbacks import (
     window_fires,
     with_user_id,
 )
+from emulator.asleep.documents import V2_STAT_KEYS
 from emulator.asleep.night import final_night, osa_stages
 from emulator.asleep.profiles import Profile
-from emulator.asleep.documents import V2_STAT_KEYS
+from emulator.asleep.settings import CADENCES
 from emulator.asleep.stats import compute_stat, render_v2, render_v3
 from emulator.core.outbox import Outbox
 from emulator.settings import WebhookSettings

@@ -143,7 +143,9 @@ def test_normal_night_shape(seed: int) -> None:
     assert stat.deep_latency is not None  # every normal night reaches deep sleep
     assert stat.rem_latency is not None
     assert stat.rem_latency > stat.deep_latency  # NREM first
+    assert stat.sleep_cycle_count is not None
     assert 2 <= stat.sleep_cycle_count <= 6
+    assert stat.waso_count is not None
     assert stat.waso_count >= 1  # brief awakenings
     tail = wake_tail_epochs(seed, f"2025011522000{seed % 10}_k{seed}", Profile.NORMAL)
     assert tail >= params_for(Profile.NORMAL).wake_tail_min_epochs

@@ -11,12 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pysleep import SleepStageCalculator
 
+from emulator.asleep.documents import STAT_KEYS, V2_STAT_KEYS
 from emulator.asleep.night import final_night
 from emulator.asleep.profiles import Profile
-from emulator.asleep.documents import STAT_KEYS, V2_STAT_KEYS
 from emulator.asleep.stats import (
-    render_v2,
-    render_v3,
     BreathingPattern,
     LegacyBreathingPattern,
     Stat,
@@ -24,6 +22,8 @@ from emulator.asleep.stats import (
     compute_stat,
     has_sleep,
     legacy_breathing_pattern_for,
+    render_v2,
+    render_v3,
 )
 
 EXAMPLE_START = datetime(2025, 1, 15, 2, 50, 29, tzinfo=UTC)
