@@ -68,8 +68,7 @@ def sourced(text: str, **config: Any) -> ConfigDict:
 
 
 class AsleepMetadata(BaseModel):
-    """User metadata; every documented key is present, null when unset. Unknown keys
-    are dropped (pydantic's default)."""
+    """User metadata: every documented key, null when unset; unknown keys are dropped."""
 
     model_config = sourced(
         "asleep-api.md §3.1 (constraints), §3.2", json_schema_serialization_defaults_required=True
@@ -83,7 +82,7 @@ class AsleepMetadata(BaseModel):
         None,
         ge=BIRTH_DAY[0],
         le=BIRTH_DAY[1],
-        description="must exist in birth_month of birth_year",
+        description=f"{BIRTH_DAY[0]}..{BIRTH_DAY[1]}; must exist in birth_month of birth_year",
     )
     gender: Gender | None = None
     height: float | None = Field(

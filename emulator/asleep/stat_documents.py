@@ -45,7 +45,9 @@ Seconds = Annotated[int, Field(ge=0, description="seconds")]
 Count = Annotated[int, Field(ge=0)]
 _RATIO_TEXT: Final = "0..1"
 Ratio = Annotated[float, Field(ge=0, le=1, description=_RATIO_TEXT)]
-Clock = Annotated[str, Field(pattern=r"^\d{2}:\d{2}:\d{2}$", description="hh:mm:ss")]
+Clock = Annotated[
+    str, Field(pattern=r"^\d{2}:\d{2}:\d{2}$", description="hh:mm:ss in the request timezone")
+]
 SleepStages = Annotated[
     list[Annotated[int, Field(ge=-1, le=3)]],
     Field(description="-1 no data, 0 wake, 1 light, 2 deep, 3 REM"),
@@ -69,7 +71,10 @@ class AsleepStat(Document):
 
     sleep_time: Moment | None
     wake_time: Moment | None
-    sleep_index: Annotated[int, Field(ge=SLEEP_INDEX[0], le=SLEEP_INDEX[1])] | None
+    sleep_index: (
+        Annotated[int, Field(ge=SLEEP_INDEX[0], le=SLEEP_INDEX[1], description="(Beta) 50..100")]
+        | None
+    )
     sleep_latency: Seconds | None
     wakeup_latency: Seconds | None
     light_latency: Seconds | None
@@ -208,7 +213,7 @@ AsleepStatV2: Final = _picked(
 )
 AsleepAverageStatsObject: Final = _picked(
     "AsleepAverageStatsObject",
-    "Averages over slept_sessions; clock times hh:mm:ss in the request timezone.",
+    "Averages over slept_sessions; clock times hh:mm:ss.",
     "asleep-api.md §3.9 example up to light_ratio and the 23.11.09 changelog; "
     "the other keys INFERRED (they mirror the per-session stat)",
     {
