@@ -49,7 +49,37 @@ _SCENARIOS = "emulator (docs/asleep.md, Scenarios)"
 
 
 def components() -> dict[str, Schema]:
-    return {}  # every shape here is used by one operation: inline
+    return {
+        "ControlPlan": obj(
+            {
+                "four_stage": boolean(),
+                "breathing": boolean(),
+                "realtime": boolean(),
+                "webhook_version": enum(WEBHOOK_VERSIONS),
+                "cadence_minutes": integer(),
+            }
+        )
+    }
+
+
+def sections() -> dict[str, Schema]:
+    """Asleep's sections of the control API's shared answers (``ApiPart.control``)."""
+    user = obj(
+        {
+            "user_id": string(),
+            "profile": enum(_PROFILES),
+            "timezone": string(),
+            "sessions": integer(minimum=0),
+            "first_night": string(format="date"),
+            "last_night": string(format="date"),
+        }
+    )
+    return {
+        "access": obj(
+            {"asleep": boolean(), "asleep_denied": string(), "asleep_plan": ref("ControlPlan")}
+        ),
+        "demo": obj({"users": array(user)}),
+    }
 
 
 def _state() -> Schema:

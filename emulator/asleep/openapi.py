@@ -80,14 +80,9 @@ def _query(model_name: str) -> list[dict[str, Any]]:
 _ERROR = ref("AsleepError")
 
 
-def _success(result: Schema) -> Schema:
-    """Session API envelope ``{"detail": "success", "result"}`` (§1.3)."""
-    return obj({"detail": {"const": "success"}, "result": result})
-
-
-def _ok(result: Schema) -> Schema:
-    """Data API envelope ``{"detail": "OK", "result"}`` (§1.3)."""
-    return obj({"detail": {"const": "OK"}, "result": result})
+def _success(result: Schema, detail: str = "success") -> Schema:
+    """Session API envelope ``{"detail": "success", "result"}``; Data API: "OK" (§1.3)."""
+    return obj({"detail": {"const": detail}, "result": result})
 
 
 def _error(status: int, text: str) -> tuple[int, Schema]:
@@ -337,7 +332,7 @@ def _get_session_paths() -> dict[str, dict[str, Any]]:
                 f"asleep_get_session_v{version}",
                 summary,
                 source_text,
-                (200, json_response("The session", _ok(ref(result)))),
+                (200, json_response("The session", _success(ref(result), "OK"))),
                 *errors,
                 parameters=[_USER_HEADER, _TZ_HEADER],
             ),
@@ -353,7 +348,7 @@ def _data_paths() -> dict[str, dict[str, Any]]:
                 "asleep_list_sessions",
                 "List a user's sessions",
                 "asleep-api.md §3.8; 422 INFERRED",
-                (200, json_response("The sessions", _ok(ref("AsleepSessionList")))),
+                (200, json_response("The sessions", _success(ref("AsleepSessionList"), "OK"))),
                 _error(
                     400, "`The format of x-user-id is invalid`, `The invalid timezone is provided`"
                 ),
@@ -369,7 +364,7 @@ def _data_paths() -> dict[str, dict[str, Any]]:
                 "asleep_average_stats",
                 "Average statistics over a period",
                 "asleep-api.md §3.9; error texts [2ND] and INFERRED",
-                (200, json_response("The averages", _ok(ref("AsleepAverageStats")))),
+                (200, json_response("The averages", _success(ref("AsleepAverageStats"), "OK"))),
                 _error(
                     400,
                     "`The invalid timezone is provided`, `The period should be less than or "
@@ -400,4 +395,5 @@ def paths() -> dict[str, dict[str, Any]]:
 
 def part() -> ApiPart:
     """This API's part of the OpenAPI document."""
-    return ApiPart(TAG, "Asleep Session API (/ai/v1) and Data API", paths, components)
+    description = "Asleep Session API (/ai/v1) and Data API"
+    return ApiPart(TAG, description, paths, components, "asleep", control_openapi.sections)

@@ -48,7 +48,7 @@ def document(vendor_parts: tuple[ApiPart, ...]) -> dict[str, Any]:
 
     Built once per set of parts (they are pure): treat it as read-only.
     """
-    parts = [*vendor_parts, spec.part()]
+    parts = [*vendor_parts, spec.part(vendor_parts)]
     schemas: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for part in parts:

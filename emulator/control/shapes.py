@@ -7,6 +7,7 @@ failure switches, scenarios, contract violations, and the control error body.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final, get_args
 
 from emulator.core.lifecycle import MODES
@@ -32,21 +33,16 @@ ANY: Final[Schema] = {}
 OPEN_OBJECT: Final[Schema] = {"type": "object"}
 
 
-def components() -> dict[str, Schema]:
+def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema]:
+    """The shared shapes; a tenant has each vendor's ``access`` properties (``sections``)."""
+    access: dict[str, Schema] = {}
+    for found in sections.values():
+        access.update(found.get("access", {}).get("properties", {}))
     policy = obj(
         {
             "mode": enum(PROGRESSION_MODES),
             "polls": integer(minimum=0),
             "seconds": number(minimum=0),
-        }
-    )
-    plan = obj(
-        {
-            "four_stage": boolean(),
-            "breathing": boolean(),
-            "realtime": boolean(),
-            "webhook_version": enum(("V1", "V2", "V3")),
-            "cadence_minutes": integer(),
         }
     )
     rule = obj(
@@ -140,16 +136,7 @@ def components() -> dict[str, Schema]:
             "additionalProperties": ref("ControlPolicy"),
             "description": "One policy per vendor with asynchronous work (asleep, kintsugi).",
         },
-        "ControlPlan": plan,
-        "ControlTenant": obj(
-            {
-                "api_key": string(),
-                "kintsugi": boolean(),
-                "asleep": boolean(),
-                "asleep_denied": string(),
-                "asleep_plan": ref("ControlPlan"),
-            }
-        ),
+        "ControlTenant": obj({"api_key": string(), **access}),
         "ControlFaultRule": rule,
         "ControlJournalEntry": obj(
             {

@@ -9,6 +9,7 @@ plain objects or any JSON.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from emulator.control.shapes import (
@@ -42,10 +43,8 @@ from emulator.core.openapi import (
 )
 
 TAG: Final = CONTROL_TAG
-PROFILES: Final = (
-    "normal", "good_sleeper", "insomnia", "never_slept", "mild_unstable_breathing",
-    "moderate_unstable_breathing", "severe_unstable_breathing", "heavy_snorer",
-)  # fmt: skip
+Sections = dict[str, Mapping[str, Schema]]
+"""Each vendor's sections of the shared answers, by vendor name (``ApiPart.control``)."""
 
 
 def _world_paths() -> dict[str, dict[str, Any]]:
@@ -188,7 +187,7 @@ def _world_paths() -> dict[str, dict[str, Any]]:
     }
 
 
-def _time_paths() -> dict[str, dict[str, Any]]:
+def _time_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
     clock_body = obj(
         {
             "freeze": boolean(),
@@ -232,7 +231,7 @@ def _time_paths() -> dict[str, dict[str, Any]]:
                 request_body=json_body(
                     {
                         "type": "object",
-                        "properties": {"asleep": policy_change, "kintsugi": policy_change},
+                        "properties": dict.fromkeys(vendors, policy_change),
                         "additionalProperties": False,
                         "minProperties": 1,
                     }
@@ -259,7 +258,7 @@ def _time_paths() -> dict[str, dict[str, Any]]:
                 ),
                 _BAD,
                 parameters=[
-                    query("api", enum(("asleep", "kintsugi")), "Only this vendor"),
+                    query("api", enum(tuple(vendors)), "Only this vendor"),
                     _API_KEY_QUERY,
                     query("session_id", string(minLength=1), "Only this session"),
                 ],
@@ -268,7 +267,7 @@ def _time_paths() -> dict[str, dict[str, Any]]:
     }
 
 
-def _misc_paths() -> dict[str, dict[str, Any]]:
+def _misc_paths(sections: Sections) -> dict[str, dict[str, Any]]:
     return {
         "/_emulator/openapi.json": {
             "get": _op(
@@ -300,7 +299,7 @@ def _misc_paths() -> dict[str, dict[str, Any]]:
             "post": _op(
                 "control_load_demo",
                 "Replace one key's state with the demo data set",
-                _ok("Loaded", _demo_summary()),
+                _ok("Loaded", _demo_summary(sections)),
                 _BAD,
                 parameters=[
                     query("api_key", string(minLength=1), "Load it for this key (default demo-key)")
@@ -311,54 +310,27 @@ def _misc_paths() -> dict[str, dict[str, Any]]:
     }
 
 
-def _demo_summary() -> Schema:
-    return obj(
-        {
-            "api_key": string(),
-            "asleep": obj(
-                {
-                    "users": array(
-                        obj(
-                            {
-                                "user_id": string(),
-                                "profile": enum(PROFILES),
-                                "timezone": string(),
-                                "sessions": integer(minimum=0),
-                                "first_night": string(format="date"),
-                                "last_night": string(format="date"),
-                            }
-                        )
-                    )
-                }
-            ),
-            "kintsugi": obj(
-                {
-                    "users": array(
-                        obj(
-                            {
-                                "user_id": string(),
-                                "predictions": integer(minimum=0),
-                                "with_feedback": integer(minimum=0),
-                            }
-                        )
-                    )
-                }
-            ),
-            "seconds": number(minimum=0),
-        }
-    )
+def _demo_summary(sections: Sections) -> Schema:
+    vendors = {name: found["demo"] for name, found in sections.items() if "demo" in found}
+    return obj({"api_key": string(), **vendors, "seconds": number(minimum=0)})
 
 
-def paths() -> dict[str, dict[str, Any]]:
+def paths(sections: Sections) -> dict[str, dict[str, Any]]:
     return {
         **_world_paths(),
-        **_time_paths(),
+        **_time_paths(list(sections)),
         **fault_paths(),
         **callback_paths(),
-        **_misc_paths(),
+        **_misc_paths(sections),
     }
 
 
-def part() -> ApiPart:
-    """This API's part of the OpenAPI document."""
-    return ApiPart(TAG, "The emulator's own API (/_emulator)", paths, components)
+def part(vendor_parts: Sequence[ApiPart] = ()) -> ApiPart:
+    """This API's part of the document, for an app serving the vendors of ``vendor_parts``."""
+    sections = {p.vendor: p.control() for p in vendor_parts if p.control is not None}
+    return ApiPart(
+        TAG,
+        "The emulator's own API (/_emulator)",
+        lambda: paths(sections),
+        lambda: components(sections),
+    )

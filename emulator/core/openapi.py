@@ -38,12 +38,20 @@ OFFSET_TIME_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{
 
 @dataclass(frozen=True, slots=True)
 class ApiPart:
-    """One API's share of the document: its tag, paths and component schemas."""
+    """One API's share of the document: its tag, paths and component schemas.
+
+    A vendor's part also names the vendor and may hand the control API its sections of
+    the control API's shared answers (``control``, by role: ``access``, the properties
+    a tenant has for this vendor; ``demo``, its demo-data summary), so that the control
+    part describes exactly the vendors an app serves and names none itself.
+    """
 
     tag: str
     description: str
     paths: Callable[[], dict[str, dict[str, Any]]]
     components: Callable[[], dict[str, Schema]]
+    vendor: str = ""
+    control: Callable[[], Mapping[str, Schema]] | None = None
 
 
 def ref(name: str) -> Schema:

@@ -18,6 +18,7 @@ from emulator.core.openapi import (
     boolean,
     enum,
     header,
+    integer,
     json_body,
     json_response,
     obj,
@@ -32,6 +33,18 @@ from emulator.kintsugi.outcomes import AUDIO_CODES, LABEL_FIELDS
 _SOURCE: Final = "emulator (docs/kintsugi.md, Forcing outcomes)"
 SESSION_STATUSES: Final = ("initiated", "no_consent", "processing", "success", "failed")
 _KEY = header("x-api-key", string(), "The tenant (400 missing_api_key without it)", required=True)
+
+
+def sections() -> dict[str, Schema]:
+    """Kintsugi's sections of the control API's shared answers (``ApiPart.control``)."""
+    user = obj(
+        {
+            "user_id": string(),
+            "predictions": integer(minimum=0),
+            "with_feedback": integer(minimum=0),
+        }
+    )
+    return {"access": obj({"kintsugi": boolean()}), "demo": obj({"users": array(user)})}
 
 
 def _outcome() -> Schema:

@@ -357,4 +357,5 @@ def paths() -> dict[str, dict[str, Any]]:
 
 def part() -> ApiPart:
     """This API's part of the OpenAPI document."""
-    return ApiPart(TAG, "Kintsugi Voice API v1 and v2", paths, components)
+    description = "Kintsugi Voice API v1 and v2"
+    return ApiPart(TAG, description, paths, components, "kintsugi", control_openapi.sections)
