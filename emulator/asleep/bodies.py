@@ -39,6 +39,7 @@ from emulator.asleep.vocab import (
     BIRTH_DAY,
     BIRTH_MONTH,
     BIRTH_YEAR_MIN,
+    DEFAULT_INFERENCE_TYPE,
     DEFAULT_LIST_LIMIT,
     DEFAULT_SERVICE,
     HEIGHT_MAX_CM,
@@ -256,9 +257,9 @@ class AsleepCreateSession(BaseModel):
             description="`emulator:<profile>` picks the night's profile (emulator)",
         ),
     ] = DEFAULT_SERVICE
-    inference_type: Annotated[InferenceType, BeforeValidator(lambda v: v or "MELSPECTROGRAM")] = (
-        "MELSPECTROGRAM"
-    )
+    inference_type: Annotated[
+        InferenceType, BeforeValidator(lambda v: v or DEFAULT_INFERENCE_TYPE)
+    ] = DEFAULT_INFERENCE_TYPE
     timezone: str | None = Field(None, description="IANA zone; the `timezone` header wins")
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from emulator.core.lifecycle import Mode, ProgressionPolicy
 
 WebhookVersion = Literal["V1", "V2", "V3"]
-WEBHOOK_VERSIONS: Final[tuple[WebhookVersion, ...]] = ("V1", "V2", "V3")
+WEBHOOK_VERSIONS: Final[tuple[WebhookVersion, ...]] = get_args(WebhookVersion)
 CADENCES: Final = (5, 20, 40)
 ASLEEP_DENIALS: Final = ("Plan is expired", "Rate limit exceeded", "Quota exceeded")
 

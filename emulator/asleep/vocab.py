@@ -17,6 +17,7 @@ __all__ = [
     "BIRTH_DAY",
     "BIRTH_MONTH",
     "BIRTH_YEAR_MIN",
+    "DEFAULT_INFERENCE_TYPE",
     "DEFAULT_LIST_LIMIT",
     "DEFAULT_SERVICE",
     "GENDERS",
@@ -53,6 +54,7 @@ WEIGHT_MAX_KG: Final = 1000
 
 InferenceType = Literal["MELSPECTROGRAM", "AUDIO"]
 INFERENCE_TYPES: Final[tuple[InferenceType, ...]] = get_args(InferenceType)
+DEFAULT_INFERENCE_TYPE: Final[InferenceType] = "MELSPECTROGRAM"
 DEFAULT_SERVICE: Final = "NOSERVICE"
 SERVICE_MAX_LENGTH: Final = 200  # INFERRED: a bound, so a service name cannot grow unbounded
 MAX_SEQ_NUM: Final = 10_000_000  # INFERRED: far past the 24-hour cap (2,880 chunks)
