@@ -38,14 +38,105 @@ def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema
     access: dict[str, Schema] = {}
     for found in sections.values():
         access.update(found.get("access", {}).get("properties", {}))
-    policy = obj(
+    return {
+        **_runtime_components(access),
+        **_delivery_components(),
+    }
+
+
+def _runtime_components(access: dict[str, Schema]) -> dict[str, Schema]:
+    return {
+        CONTROL_ERROR: obj(
+            {"error": string("machine-readable code"), "message": string("what is wrong")},
+            description="Every refusal of the control API.",
+        ),
+        "ControlClock": obj(
+            {"now": string("ISO 8601 instant"), "frozen": boolean()},
+        ),
+        "ControlPolicy": _policy(),
+        "ControlProgressions": {
+            "type": "object",
+            "additionalProperties": ref("ControlPolicy"),
+            "description": "One policy per vendor with asynchronous work (asleep, kintsugi).",
+        },
+        "ControlTenant": obj({"api_key": string(), **access}),
+        "ControlFaultRule": _rule(),
+        "ControlJournalEntry": obj(
+            {
+                "id": integer(minimum=1),
+                "time": string(),
+                "method": string(),
+                "path": string(),
+                "query": string(),
+                "status": integer(minimum=0),
+                "duration_ms": number(minimum=0),
+                "api_key": nullable(string()),
+                "vendor": string(),
+                "fault": nullable(string()),
+            }
+        ),
+    }
+
+
+def _delivery_components() -> dict[str, Schema]:
+    return {
+        "ControlSnapshot": obj(
+            {
+                "format": {"const": "vendor-emulator-state"},
+                "version": {"const": 1},
+                "seed": integer(),
+                "tenants": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": OPEN_OBJECT,
+                        },
+                    },
+                    "description": "api key -> table -> row key -> row",
+                },
+                "clock": ref("ControlClock"),
+            },
+            required=("format", "version", "seed", "tenants"),
+        ),
+        "ControlDeliveryAttempt": _attempt(),
+        "ControlDelivery": _delivery(),
+        "ControlDeliverySummary": _summary(),
+        "ControlFailureSwitch": _switch(),
+        "ControlScenario": obj(
+            {
+                "api": string("asleep, kintsugi or emulator"),
+                "name": string(),
+                "kind": enum(("magic-input", "control")),
+                "description": string(),
+                "example": ANY,
+            }
+        ),
+        "ControlContractViolation": obj(
+            {
+                "method": string(),
+                "path": string(),
+                "operation": nullable(string()),
+                "status": integer(),
+                "message": string(),
+            }
+        ),
+    }
+
+
+def _policy() -> Schema:
+    return obj(
         {
             "mode": enum(PROGRESSION_MODES),
             "polls": integer(minimum=0),
             "seconds": number(minimum=0),
         }
     )
-    rule = obj(
+
+
+def _rule() -> Schema:
+    return obj(
         {
             "id": string(),
             "action": enum(("latency", "error", "throttle", "drop")),
@@ -72,7 +163,10 @@ def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema
             "after", "matches", "hits", "expired",
         ),
     )  # fmt: skip
-    attempt = obj(
+
+
+def _attempt() -> Schema:
+    return obj(
         {
             "attempt": integer(minimum=1),
             "time": string(),
@@ -88,7 +182,10 @@ def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema
         },
         additional=True,
     )
-    delivery = obj(
+
+
+def _delivery() -> Schema:
+    return obj(
         {
             "id": string(),
             "api_key": string(),
@@ -108,13 +205,19 @@ def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema
             "body": ANY,
         }
     )
-    summary = {
+
+
+def _summary() -> Schema:
+    return {
         "type": "object",
         "properties": {s: integer(minimum=0) for s in DELIVERY_STATUSES},
         "required": list(DELIVERY_STATUSES),
         "additionalProperties": False,
     }
-    switch = obj(
+
+
+def _switch() -> Schema:
+    return obj(
         {
             "mode": enum(FAIL_MODES),
             "remaining": nullable(integer(minimum=1)),
@@ -122,76 +225,3 @@ def components(sections: Mapping[str, Mapping[str, Schema]]) -> dict[str, Schema
             "event": nullable(string()),
         }
     )
-    return {
-        CONTROL_ERROR: obj(
-            {"error": string("machine-readable code"), "message": string("what is wrong")},
-            description="Every refusal of the control API.",
-        ),
-        "ControlClock": obj(
-            {"now": string("ISO 8601 instant"), "frozen": boolean()},
-        ),
-        "ControlPolicy": policy,
-        "ControlProgressions": {
-            "type": "object",
-            "additionalProperties": ref("ControlPolicy"),
-            "description": "One policy per vendor with asynchronous work (asleep, kintsugi).",
-        },
-        "ControlTenant": obj({"api_key": string(), **access}),
-        "ControlFaultRule": rule,
-        "ControlJournalEntry": obj(
-            {
-                "id": integer(minimum=1),
-                "time": string(),
-                "method": string(),
-                "path": string(),
-                "query": string(),
-                "status": integer(minimum=0),
-                "duration_ms": number(minimum=0),
-                "api_key": nullable(string()),
-                "vendor": string(),
-                "fault": nullable(string()),
-            }
-        ),
-        "ControlSnapshot": obj(
-            {
-                "format": {"const": "vendor-emulator-state"},
-                "version": {"const": 1},
-                "seed": integer(),
-                "tenants": {
-                    "type": "object",
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": {
-                            "type": "object",
-                            "additionalProperties": OPEN_OBJECT,
-                        },
-                    },
-                    "description": "api key -> table -> row key -> row",
-                },
-                "clock": ref("ControlClock"),
-            },
-            required=("format", "version", "seed", "tenants"),
-        ),
-        "ControlDeliveryAttempt": attempt,
-        "ControlDelivery": delivery,
-        "ControlDeliverySummary": summary,
-        "ControlFailureSwitch": switch,
-        "ControlScenario": obj(
-            {
-                "api": string("asleep, kintsugi or emulator"),
-                "name": string(),
-                "kind": enum(("magic-input", "control")),
-                "description": string(),
-                "example": ANY,
-            }
-        ),
-        "ControlContractViolation": obj(
-            {
-                "method": string(),
-                "path": string(),
-                "operation": nullable(string()),
-                "status": integer(),
-                "message": string(),
-            }
-        ),
-    }

@@ -49,6 +49,15 @@ Sections = dict[str, Mapping[str, Schema]]
 
 def _world_paths() -> dict[str, dict[str, Any]]:
     return {
+        **_health_paths(),
+        **_journal_paths(),
+        **_tenant_paths(),
+        **_state_paths(),
+    }
+
+
+def _health_paths() -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/health": {
             "get": _op(
                 "control_health",
@@ -87,6 +96,11 @@ def _world_paths() -> dict[str, dict[str, Any]]:
                 parameters=[_API_KEY_QUERY],
             )
         },
+    }
+
+
+def _journal_paths() -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/requests": {
             "get": _op(
                 "control_list_requests",
@@ -125,6 +139,11 @@ def _world_paths() -> dict[str, dict[str, Any]]:
                 _ok("The scenarios", obj({"scenarios": array(ref("ControlScenario"))})),
             )
         },
+    }
+
+
+def _tenant_paths() -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/tenants": {
             "get": _op(
                 "control_tenants",
@@ -156,6 +175,11 @@ def _world_paths() -> dict[str, dict[str, Any]]:
                 ),
             )
         },
+    }
+
+
+def _state_paths() -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/state": {
             "get": _op(
                 "control_get_state",
@@ -188,6 +212,13 @@ def _world_paths() -> dict[str, dict[str, Any]]:
 
 
 def _time_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {
+        **_clock_paths(vendors),
+        **_advance_paths(vendors),
+    }
+
+
+def _clock_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
     clock_body = obj(
         {
             "freeze": boolean(),
@@ -238,6 +269,11 @@ def _time_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
                 ),
             ),
         },
+    }
+
+
+def _advance_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/advance": {
             "post": _op(
                 "control_advance",

@@ -31,6 +31,15 @@ from emulator.core.openapi import (
 
 
 def callback_paths() -> dict[str, dict[str, Any]]:
+    return {
+        **_log_paths(),
+        **_switch_paths(),
+        **_flush_paths(),
+        **_redeliver_paths(),
+    }
+
+
+def _log_paths() -> dict[str, dict[str, Any]]:
     callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/callbacks": {
@@ -70,6 +79,12 @@ def callback_paths() -> dict[str, dict[str, Any]]:
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
+    }
+
+
+def _switch_paths() -> dict[str, dict[str, Any]]:
+    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
+    return {
         "/_emulator/callbacks/failures": {
             "get": _op(
                 "control_get_callback_failures",
@@ -116,6 +131,12 @@ def callback_paths() -> dict[str, dict[str, Any]]:
                 source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
         },
+    }
+
+
+def _flush_paths() -> dict[str, dict[str, Any]]:
+    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
+    return {
         "/_emulator/callbacks/flush": {
             "post": _op(
                 "control_flush_callbacks",
@@ -151,6 +172,12 @@ def callback_paths() -> dict[str, dict[str, Any]]:
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
+    }
+
+
+def _redeliver_paths() -> dict[str, dict[str, Any]]:
+    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
+    return {
         "/_emulator/callbacks/{delivery_id}/redeliver": {
             "parameters": [path_param("delivery_id", "From the log")],
             "post": _op(

@@ -15,6 +15,7 @@ from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.core.openapi import (
+    Schema,
     array,
     enum,
     integer,
@@ -28,6 +29,13 @@ from emulator.core.openapi import (
 
 
 def fault_paths() -> dict[str, dict[str, Any]]:
+    return {
+        **_rules_paths(),
+        **_rule_paths(),
+    }
+
+
+def _rules_paths() -> dict[str, dict[str, Any]]:
     return {
         "/_emulator/faults": {
             "get": _op(
@@ -57,29 +65,7 @@ def fault_paths() -> dict[str, dict[str, Any]]:
                 "Add one rule",
                 _ok("The rule with its id", ref("ControlFaultRule"), 201),
                 _BAD,
-                request_body=json_body(
-                    obj(
-                        {
-                            "id": string(),
-                            "method": string(),
-                            "path": string(),
-                            "api_key": string(),
-                            "action": enum(("latency", "error", "throttle", "drop")),
-                            "latency_ms": {"type": ["number", "object"]},
-                            "probability": number(minimum=0, maximum=1),
-                            "times": integer(minimum=0),
-                            "after": integer(minimum=0),
-                            "status": integer(minimum=400, maximum=599),
-                            "code": string(),
-                            "body": _ANY,
-                            "headers": _OPEN_OBJECT,
-                            "retry_after": number(minimum=0),
-                            "mode": enum(("close", "reset")),
-                            "phase": enum(("request", "response")),
-                        },
-                        required=(),
-                    )
-                ),
+                request_body=json_body(_new_rule()),
             ),
             "delete": _op(
                 "control_clear_faults",
@@ -89,6 +75,11 @@ def fault_paths() -> dict[str, dict[str, Any]]:
                 parameters=[_API_KEY_QUERY],
             ),
         },
+    }
+
+
+def _rule_paths() -> dict[str, dict[str, Any]]:
+    return {
         "/_emulator/faults/{rule_id}": {
             "parameters": [path_param("rule_id", "f1, f2, ... or your own id")],
             "get": _op(
@@ -105,3 +96,28 @@ def fault_paths() -> dict[str, dict[str, Any]]:
             ),
         },
     }
+
+
+def _new_rule() -> Schema:
+    """``POST /_emulator/faults``: one rule, every field optional."""
+    return obj(
+        {
+            "id": string(),
+            "method": string(),
+            "path": string(),
+            "api_key": string(),
+            "action": enum(("latency", "error", "throttle", "drop")),
+            "latency_ms": {"type": ["number", "object"]},
+            "probability": number(minimum=0, maximum=1),
+            "times": integer(minimum=0),
+            "after": integer(minimum=0),
+            "status": integer(minimum=400, maximum=599),
+            "code": string(),
+            "body": _ANY,
+            "headers": _OPEN_OBJECT,
+            "retry_after": number(minimum=0),
+            "mode": enum(("close", "reset")),
+            "phase": enum(("request", "response")),
+        },
+        required=(),
+    )

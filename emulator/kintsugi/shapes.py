@@ -33,36 +33,15 @@ def answers(kind: str) -> Schema:
 
 
 def components() -> dict[str, Schema]:
-    context = source(
-        {
-            "type": "object",
-            "additionalProperties": enum(("unprovided", "malformed")),
-            "description": "Each offending field, `unprovided` or `malformed`.",
-        },
-        "seed 002 (unsupported_metadata_spec example)",
-    )
-    record_props: dict[str, Schema] = {
-        "status": enum(
-            ("processing", "success", "failed"),
-            "`processing`, then a terminal value (names INFERRED)",
-        ),
-        "created_at": string("when the prediction was submitted (format INFERRED: RFC 3339)"),
-        "updated_at": string("when it finished or got feedback (format INFERRED: RFC 3339)"),
-        "is_calibrated": boolean(),
-        "model_category": string("comma list, e.g. depression,anxiety"),
-        "model_granularity": string("e.g. severity, binary"),
-        "predicted_score": nullable(ref("KintsugiLabel")),
-        "predicted_score_depression": nullable(ref("KintsugiLabel")),
-        "predicted_score_anxiety": nullable(ref("KintsugiLabel")),
-        "predict_error": nullable(ref("KintsugiPredictError")),
-        "actual_score": ref("KintsugiActualScore"),
-    }
-    record_required = (
-        "status", "created_at", "updated_at", "is_calibrated", "model_category",
-        "model_granularity", "predicted_score", "predict_error",
-    )  # fmt: skip
     return {
-        "KintsugiErrorContext": context,
+        **_error_components(),
+        **_result_components(),
+    }
+
+
+def _error_components() -> dict[str, Schema]:
+    return {
+        "KintsugiErrorContext": _context(),
         "KintsugiV1Error": source(
             obj(
                 {"error": string("error code"), "context": ref("KintsugiErrorContext")},
@@ -91,6 +70,31 @@ def components() -> dict[str, Schema]:
             ),
             'seed 002 example {"data": {"name": "mild_to_moderate", "value": 1}}',
         ),
+    }
+
+
+def _result_components() -> dict[str, Schema]:
+    record_props: dict[str, Schema] = {
+        "status": enum(
+            ("processing", "success", "failed"),
+            "`processing`, then a terminal value (names INFERRED)",
+        ),
+        "created_at": string("when the prediction was submitted (format INFERRED: RFC 3339)"),
+        "updated_at": string("when it finished or got feedback (format INFERRED: RFC 3339)"),
+        "is_calibrated": boolean(),
+        "model_category": string("comma list, e.g. depression,anxiety"),
+        "model_granularity": string("e.g. severity, binary"),
+        "predicted_score": nullable(ref("KintsugiLabel")),
+        "predicted_score_depression": nullable(ref("KintsugiLabel")),
+        "predicted_score_anxiety": nullable(ref("KintsugiLabel")),
+        "predict_error": nullable(ref("KintsugiPredictError")),
+        "actual_score": ref("KintsugiActualScore"),
+    }
+    record_required = (
+        "status", "created_at", "updated_at", "is_calibrated", "model_category",
+        "model_granularity", "predicted_score", "predict_error",
+    )  # fmt: skip
+    return {
         "KintsugiPredictionInitiated": source(
             obj({"session_id": string(), "status": string("`processing` (INFERRED value)")}),
             "java-gen PredictResponsePredictionInitiated (kintsugi-api.md §4.2)",
@@ -129,3 +133,14 @@ def components() -> dict[str, Schema]:
             "java-gen predict.ResponsePredictionRecord (kintsugi-api.md §4.5)",
         ),
     }
+
+
+def _context() -> Schema:
+    return source(
+        {
+            "type": "object",
+            "additionalProperties": enum(("unprovided", "malformed")),
+            "description": "Each offending field, `unprovided` or `malformed`.",
+        },
+        "seed 002 (unsupported_metadata_spec example)",
+    )
