@@ -17,32 +17,27 @@ from emulator.asleep.profiles import Profile
 from emulator.asleep.settings import CADENCES, WEBHOOK_VERSIONS
 from emulator.core.openapi import (
     CONTROL_ERROR,
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
+    control_operation,
     empty_response,
     enum,
-    header,
     integer,
     json_body,
     json_response,
     nullable,
     number,
     obj,
-    operation,
     path_param,
     ref,
-    responses,
     string,
+    tenant_parameters,
 )
 from emulator.core.outbox.records import STATUSES
 
 _PROFILES: Final = tuple(p.value for p in Profile)
-_TENANT_HEADER = header(
-    "x-api-key", string(minLength=1), "The tenant whose state is meant", required=True
-)
+_TENANT = tenant_parameters("The tenant whose state is meant (401 without it)")
 _USER_ID = path_param("user_id", "An Asleep user of this key")
 _SESSION_ID = path_param("session_id", "An Asleep session of this key")
 _SCENARIOS = "emulator (docs/asleep.md, Scenarios)"
@@ -94,15 +89,9 @@ _UNAUTHORIZED = _err(401, "`unauthorized`: no known x-api-key")
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **extra: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=CONTROL_TAG,
-        security=NO_SECURITY,
-        responses=responses(*entries),
-        parameters=[_TENANT_HEADER],
-        source_text=extra.pop("source_text", _SCENARIOS),
-        **extra,
+    source_text = extra.pop("source_text", _SCENARIOS)
+    return control_operation(
+        op_id, summary, *entries, source_text=source_text, parameters=_TENANT, **extra
     )
 
 

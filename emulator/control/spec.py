@@ -21,8 +21,8 @@ from emulator.control.shapes import (
 )
 from emulator.control.spec_callbacks import callback_paths
 from emulator.control.spec_faults import fault_paths
-from emulator.control.spec_helpers import API_KEY_QUERY as _API_KEY_QUERY
 from emulator.control.spec_helpers import BAD as _BAD
+from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.core.openapi import (
@@ -40,6 +40,7 @@ from emulator.core.openapi import (
     query,
     ref,
     string,
+    tenant_parameters,
 )
 
 TAG: Final = CONTROL_TAG
@@ -93,7 +94,7 @@ def _health_paths() -> dict[str, dict[str, Any]]:
                     obj({"reset": enum(("all", "tenant")), "api_key": nullable(string())}),
                 ),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             )
         },
     }
@@ -119,7 +120,7 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                 parameters=[
                     query("method", string(), "Only this method"),
                     query("path_prefix", string(), "Only paths starting so"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("vendor", string(), "asleep, kintsugi"),
                     query("faulted", string(), "true: only faulted requests"),
                     query("limit", integer(minimum=0), "The newest N"),
@@ -129,7 +130,7 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                 "control_clear_requests",
                 "Clear the journal (or one key's entries)",
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
-                parameters=[query("api_key", string(), "Only this API key")],
+                parameters=_TENANT,
             ),
         },
         "/_emulator/scenarios": {
@@ -186,7 +187,7 @@ def _state_paths() -> dict[str, dict[str, Any]]:
                 "Snapshot the world (or one key's part of it)",
                 _ok("The snapshot", ref("ControlSnapshot")),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             ),
             "put": _op(
                 "control_put_state",
@@ -204,7 +205,7 @@ def _state_paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 request_body=json_body(ref("ControlSnapshot")),
             ),
         },
@@ -295,7 +296,7 @@ def _advance_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
                 _BAD,
                 parameters=[
                     query("api", enum(tuple(vendors)), "Only this vendor"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
                 ],
             )
@@ -337,9 +338,7 @@ def _misc_paths(sections: Sections) -> dict[str, dict[str, Any]]:
                 "Replace one key's state with the demo data set",
                 _ok("Loaded", _demo_summary(sections)),
                 _BAD,
-                parameters=[
-                    query("api_key", string(minLength=1), "Load it for this key (default demo-key)")
-                ],
+                parameters=tenant_parameters("Load it for this key (default demo-key)"),
                 source_text="emulator (docs/demo-data.md)",
             )
         },

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
-from emulator.control.spec_helpers import API_KEY_QUERY as _API_KEY_QUERY
 from emulator.control.spec_helpers import BAD as _BAD
+from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
@@ -27,6 +27,7 @@ from emulator.core.openapi import (
     query,
     ref,
     string,
+    tenant_parameters,
 )
 
 
@@ -60,7 +61,7 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 callbacks_disabled,
                 parameters=[
-                    _API_KEY_QUERY,
+                    *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
                     query("user_id", string(minLength=1), "Only this user"),
                     query("event", string(minLength=1), "Only this event"),
@@ -75,7 +76,7 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
                 _BAD,
                 callbacks_disabled,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),
         },
@@ -108,6 +109,7 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                 ),
                 _BAD,
                 callbacks_disabled,
+                parameters=tenant_parameters("This tenant's switch (or body api_key)"),
                 request_body=json_body(
                     obj(
                         {
@@ -127,7 +129,7 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                 _ok("Done", obj({"removed": boolean(), "api_key": nullable(string())})),
                 _BAD,
                 callbacks_disabled,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
                 source_text="emulator (docs/webhooks.md, the failure switch)",
             ),
         },
@@ -156,7 +158,7 @@ def _flush_paths() -> dict[str, dict[str, Any]]:
                 _err(504, "`flush_timeout`: deliveries still pending"),
                 parameters=[
                     query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
-                    _API_KEY_QUERY,
+                    *_TENANT,
                 ],
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             )

@@ -9,8 +9,8 @@ from typing import Any
 
 from emulator.control.shapes import ANY as _ANY
 from emulator.control.shapes import OPEN_OBJECT as _OPEN_OBJECT
-from emulator.control.spec_helpers import API_KEY_QUERY as _API_KEY_QUERY
 from emulator.control.spec_helpers import BAD as _BAD
+from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
@@ -25,6 +25,7 @@ from emulator.core.openapi import (
     path_param,
     ref,
     string,
+    tenant_parameters,
 )
 
 
@@ -48,9 +49,10 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
             ),
             "put": _op(
                 "control_replace_faults",
-                "Replace the whole rule list",
+                "Replace the whole rule list (with a tenant named: that tenant's rules)",
                 _ok("The rules", obj({"rules": array(ref("ControlFaultRule"))})),
                 _BAD,
+                parameters=tenant_parameters("Replace only this tenant's rules, scoped to it"),
                 request_body=json_body(
                     {
                         "anyOf": [
@@ -65,6 +67,7 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
                 "Add one rule",
                 _ok("The rule with its id", ref("ControlFaultRule"), 201),
                 _BAD,
+                parameters=tenant_parameters("Scope the rule to this tenant"),
                 request_body=json_body(_new_rule()),
             ),
             "delete": _op(
@@ -72,7 +75,7 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
                 "Delete every rule, or those scoped to one key",
                 _ok("Deleted", obj({"deleted": integer(minimum=0)})),
                 _BAD,
-                parameters=[_API_KEY_QUERY],
+                parameters=_TENANT,
             ),
         },
     }

@@ -6,15 +6,11 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     CONTROL_ERROR,
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
+    control_operation,
     json_response,
-    operation,
-    query,
     ref,
-    responses,
-    string,
+    tenant_parameters,
 )
 
 SOURCE: Final = "emulator (docs/control-api.md)"
@@ -30,17 +26,10 @@ def ok(text: str, schema: Schema, status: int = 200) -> tuple[int, Schema]:
 
 
 def op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
-    """A control operation (no API key), sourced to docs/control-api.md unless told."""
-    return operation(
-        op_id,
-        summary,
-        tag=CONTROL_TAG,
-        security=NO_SECURITY,
-        responses=responses(*entries),
-        source_text=kwargs.pop("source_text", SOURCE),
-        **kwargs,
-    )
+    """A control operation, sourced to docs/control-api.md unless told."""
+    source_text = kwargs.pop("source_text", SOURCE)
+    return control_operation(op_id, summary, *entries, source_text=source_text, **kwargs)
 
 
 BAD: Final = err(400, "A field or parameter is wrong (the message says which)")
-API_KEY_QUERY: Final = query("api_key", string(minLength=1), "Only this API key (omit: every key)")
+TENANT: Final = tenant_parameters("Only this tenant (omit: every tenant)")

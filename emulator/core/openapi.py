@@ -322,3 +322,35 @@ def operation(
         out["security"] = security
     out[SOURCE_KEY] = source_text
     return out
+
+
+# --------------------------------------------------------------------------- control API
+
+
+def tenant_parameters(description: str) -> list[dict[str, Any]]:
+    """The tenant a control operation acts on: the X-API-Key header, or its older alias
+    ``?api_key=`` (``emulator.core.control_tenant``)."""
+    return [
+        header("x-api-key", string(minLength=1), description),
+        query("api_key", string(minLength=1), "Alias of the X-API-Key header (the older form)"),
+    ]
+
+
+def control_operation(
+    op_id: str, summary: str, *entries: tuple[int, Schema], source_text: str, **extra: Any
+) -> Schema:
+    """A control-API operation (no API key); where it reads a tenant, naming it twice,
+    differently (header and alias), is a documented 400."""
+    params = extra.get("parameters", ())
+    if any(p.get("in") == "header" and p.get("name") == "x-api-key" for p in params):
+        conflict = "`conflicting_api_key`: the header and an alias disagree"
+        entries = (*entries, (400, json_response(conflict, ref(CONTROL_ERROR))))
+    return operation(
+        op_id,
+        summary,
+        tag=CONTROL_TAG,
+        security=NO_SECURITY,
+        responses=responses(*entries),
+        source_text=source_text,
+        **extra,
+    )

@@ -11,28 +11,25 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     CONTROL_ERROR,
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
+    control_operation,
     enum,
-    header,
     integer,
     json_body,
     json_response,
     obj,
-    operation,
     path_param,
     ref,
-    responses,
     string,
+    tenant_parameters,
 )
 from emulator.kintsugi.outcomes import AUDIO_CODES, LABEL_FIELDS
 
 _SOURCE: Final = "emulator (docs/kintsugi.md, Forcing outcomes)"
 SESSION_STATUSES: Final = ("initiated", "no_consent", "processing", "success", "failed")
-_KEY = header("x-api-key", string(), "The tenant (400 missing_api_key without it)", required=True)
+_KEY = tenant_parameters("The tenant (400 missing_api_key without it)")
 
 
 def sections() -> dict[str, Schema]:
@@ -63,14 +60,8 @@ def _err(status: int, text: str) -> tuple[int, Schema]:
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **extra: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=CONTROL_TAG,
-        security=NO_SECURITY,
-        responses=responses(*entries),
-        source_text=_SOURCE,
-        **{"parameters": [_KEY], **extra},
+    return control_operation(
+        op_id, summary, *entries, source_text=_SOURCE, **{"parameters": _KEY, **extra}
     )
 
 
@@ -110,7 +101,7 @@ def paths() -> dict[str, dict[str, Any]]:
         additional=True,
     )
     outcomes = obj({"outcomes": array(obj({"key": string(), "outcome": _outcome()}))})
-    any_key = header("x-api-key", string(), "Only this tenant (omit: every tenant)")
+    any_key = tenant_parameters("Only this tenant (omit: every tenant)")
     return {
         f"{prefix}/sessions": {
             "get": _op(
@@ -140,7 +131,7 @@ def paths() -> dict[str, dict[str, Any]]:
                     200,
                     json_response("The finished session ids", obj({"advanced": array(string())})),
                 ),
-                parameters=[any_key],
+                parameters=any_key,
                 request_body=json_body(obj({"session_id": string()}, required=()), required=False),
             )
         },
