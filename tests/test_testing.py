@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
+
+
+def _journaled(server: EmulatorServer, count: int) -> int:
+    """The journal's length once it holds ``count`` entries (or after 200 short waits).
+
+    The journal records a request after its response has gone out, so a client on
+    another thread can read its answer before the entry is there.
+    """
+    for _ in range(200):
+        if len(server.runtime.journal) >= count:
+            break
+        time.sleep(0.01)
+    return len(server.runtime.journal)
 
 
 def test_emulator_server_runs_on_a_free_loopback_port() -> None:
@@ -17,7 +32,7 @@ def test_emulator_server_runs_on_a_free_loopback_port() -> None:
         assert r.status_code == 200
         assert r.json()["seed"] == 9
         httpx.get(f"{emu.base_url}/v2/nothing", headers={"x-api-key": "k"})
-        assert len(emu.runtime.journal) == 1
+        assert _journaled(emu, 1) == 1
         emu.reset()
         assert len(emu.runtime.journal) == 0
     with pytest.raises(RuntimeError, match="not running"):
@@ -27,7 +42,7 @@ def test_emulator_server_runs_on_a_free_loopback_port() -> None:
 def test_two_servers_do_not_share_state() -> None:
     with EmulatorServer() as a, EmulatorServer() as b:
         httpx.get(f"{a.base_url}/v2/x")
-        assert len(a.runtime.journal) == 1
+        assert _journaled(a, 1) == 1
         assert len(b.runtime.journal) == 0
 
 
