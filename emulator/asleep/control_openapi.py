@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.asleep import browse_openapi
 from emulator.asleep.control import MAX_HYPNOGRAM_EPOCHS
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.profiles import Profile
@@ -45,6 +46,7 @@ _SCENARIOS = "emulator (docs/asleep.md, Scenarios)"
 
 def components() -> dict[str, Schema]:
     return {
+        **browse_openapi.components(),
         "ControlPlan": obj(
             {
                 "four_stage": boolean(),
@@ -53,7 +55,7 @@ def components() -> dict[str, Schema]:
                 "webhook_version": enum(WEBHOOK_VERSIONS),
                 "cadence_minutes": integer(),
             }
-        )
+        ),
     }
 
 
@@ -217,6 +219,7 @@ def _hypnogram_path() -> dict[str, Any]:
 def paths() -> dict[str, dict[str, Any]]:
     prefix = "/_emulator/asleep"
     return {
+        **browse_openapi.paths(),
         f"{prefix}/users/{{user_id}}/profile": _profile_path(),
         f"{prefix}/users/{{user_id}}/nights": _night_path(),
         f"{prefix}/sessions/{{session_id}}/hypnogram": _hypnogram_path(),

@@ -203,8 +203,13 @@ def _delivery() -> Schema:
             "attempts": array(ref("ControlDeliveryAttempt")),
             "headers": {"type": "object", "additionalProperties": string()},
             "body": ANY,
-        }
-    )
+        },
+        required=(
+            "id", "api_key", "session_id", "user_id", "event", "url", "status", "created_at",
+            "finished_at", "next_attempt_at", "redelivery_of", "note", "attempt_count", "attempts",
+        ),
+        description="headers and body are left out of brief listings (brief=true)",
+    )  # fmt: skip
 
 
 def _summary() -> Schema:

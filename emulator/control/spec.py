@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from emulator.control import spec_browse
 from emulator.control.shapes import (
     OPEN_OBJECT as _OPEN_OBJECT,
 )
@@ -20,6 +21,7 @@ from emulator.control.shapes import (
     components,
 )
 from emulator.control.spec_callbacks import callback_paths
+from emulator.control.spec_demo import demo_receiver, demo_summary
 from emulator.control.spec_faults import fault_paths
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
@@ -112,7 +114,15 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                         {
                             "capacity": integer(minimum=0),
                             "count": integer(minimum=0),
-                            "requests": array(ref("ControlJournalEntry")),
+                            "last_id": integer("id of the newest entry (0: none)", minimum=0),
+                            "requests": array(
+                                {
+                                    "anyOf": [
+                                        ref("ControlJournalEntry"),
+                                        ref("ControlJournalDetail"),
+                                    ]
+                                }
+                            ),
                         }
                     ),
                 ),
@@ -123,6 +133,9 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                     *_TENANT,
                     query("vendor", string(), "asleep, kintsugi"),
                     query("faulted", string(), "true: only faulted requests"),
+                    query("status", string(pattern="^[1-5xX][0-9xX]{2}$"), "404, or a class: 4xx"),
+                    query("after", integer(minimum=0), "Only entries with a higher id"),
+                    query("detail", enum(("true", "false")), "true: headers and body summaries"),
                     query("limit", integer(minimum=0), "The newest N"),
                 ],
             ),
@@ -332,22 +345,18 @@ def _misc_paths(sections: Sections) -> dict[str, dict[str, Any]]:
                 source_text="emulator (docs/openapi.md, Response validation)",
             )
         },
+        "/_emulator/demo/receiver": demo_receiver(),
         "/_emulator/demo": {
             "post": _op(
                 "control_load_demo",
                 "Replace one key's state with the demo data set",
-                _ok("Loaded", _demo_summary(sections)),
+                _ok("Loaded", demo_summary(sections)),
                 _BAD,
                 parameters=tenant_parameters("Load it for this key (default demo-key)"),
                 source_text="emulator (docs/demo-data.md)",
             )
         },
     }
-
-
-def _demo_summary(sections: Sections) -> Schema:
-    vendors = {name: found["demo"] for name, found in sections.items() if "demo" in found}
-    return obj({"api_key": string(), **vendors, "seconds": number(minimum=0)})
 
 
 def paths(sections: Sections) -> dict[str, dict[str, Any]]:
@@ -357,6 +366,7 @@ def paths(sections: Sections) -> dict[str, dict[str, Any]]:
         **fault_paths(),
         **callback_paths(),
         **_misc_paths(sections),
+        **spec_browse.paths(),
     }
 
 
@@ -367,5 +377,5 @@ def part(vendor_parts: Sequence[ApiPart] = ()) -> ApiPart:
         TAG,
         "The emulator's own API (/_emulator)",
         lambda: paths(sections),
-        lambda: components(sections),
+        lambda: {**components(sections), **spec_browse.components()},
     )

@@ -53,6 +53,7 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                         {
                             "capacity": integer(minimum=0),
                             "count": integer(minimum=0),
+                            "total": integer("deliveries matching the filters", minimum=0),
                             "summary": ref("ControlDeliverySummary"),
                             "callbacks": array(ref("ControlDelivery")),
                         }
@@ -67,6 +68,8 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                     query("event", string(minLength=1), "Only this event"),
                     query("status", enum(DELIVERY_STATUSES), "Only this status"),
                     query("limit", integer(minimum=0), "The newest N"),
+                    query("offset", integer(minimum=0), "Skip the newest N first"),
+                    query("brief", enum(("true", "false")), "true: no headers and bodies"),
                 ],
                 source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
             ),

@@ -354,3 +354,24 @@ def control_operation(
         source_text=source_text,
         **extra,
     )
+
+
+def page_parameters(limit_max: int) -> list[dict[str, Any]]:
+    """``limit``/``offset`` of a paged control listing."""
+    return [
+        query("limit", integer(minimum=1, maximum=limit_max), "Page size"),
+        query("offset", integer(minimum=0), "Skip N first"),
+    ]
+
+
+def paged(key: str, item: Schema, **extra: Schema) -> Schema:
+    """A page of a control listing: ``extra`` fields, the counts, then ``key``'s items."""
+    return obj(
+        {
+            **extra,
+            "total": integer(minimum=0),
+            "offset": integer(minimum=0),
+            "limit": integer(minimum=1),
+            key: array(item),
+        }
+    )

@@ -11,6 +11,8 @@ from typing import Any, Final
 
 from emulator.core.openapi import (
     CONTROL_ERROR,
+    CONTROL_TAG,
+    NO_SECURITY,
     Schema,
     array,
     boolean,
@@ -19,15 +21,20 @@ from emulator.core.openapi import (
     integer,
     json_body,
     json_response,
+    nullable,
     obj,
+    operation,
     path_param,
+    query,
     ref,
+    responses,
     string,
     tenant_parameters,
 )
 from emulator.kintsugi.outcomes import AUDIO_CODES, LABEL_FIELDS
 
 _SOURCE: Final = "emulator (docs/kintsugi.md, Forcing outcomes)"
+_OBJECT: Final[Schema] = {"type": "object"}
 SESSION_STATUSES: Final = ("initiated", "no_consent", "processing", "success", "failed")
 _KEY = tenant_parameters("The tenant (400 missing_api_key without it)")
 
@@ -94,12 +101,93 @@ def _outcome_paths(plural: str, scope: str) -> dict[str, Any]:
     }
 
 
-def paths() -> dict[str, dict[str, Any]]:
-    prefix = "/_emulator/kintsugi"
+def _kintsugi_session() -> Schema:
+    prediction = obj(
+        {
+            "model": string(),
+            "model_category": string(),
+            "model_granularity": string(),
+            "api_version": integer(),
+            "submitted_at": string(),
+            "completed_at": nullable(string()),
+            "hold": boolean(),
+            "polls": integer(minimum=0),
+            "scores": {"type": "object", "additionalProperties": nullable(string())},
+            "predict_error": nullable(_OBJECT),
+            "allowed_sample_rate": nullable(integer()),
+            "fingerprint": nullable(string()),
+            "audio": nullable(_OBJECT),
+        }
+    )
+    return obj(
+        {
+            "session_id": string(),
+            "user_id": string(),
+            "consent": boolean(),
+            "metadata": _OBJECT,
+            "api_version": integer(),
+            "status": enum(SESSION_STATUSES),
+            "created_at": string(),
+            "updated_at": string(),
+            "prediction": nullable(prediction),
+            "feedback": _OBJECT,
+            "feedback_at": nullable(string()),
+        }
+    )
+
+
+def _session_path() -> dict[str, Any]:
+    """``GET /_emulator/kintsugi/sessions/{session_id}`` (docs/inspector.md, browsing)."""
+    return {
+        "parameters": [path_param("session_id", "A Kintsugi session of this key")],
+        "get": operation(
+            "control_kintsugi_session",
+            "One session: prediction, audio verdict, feedback",
+            tag=CONTROL_TAG,
+            security=NO_SECURITY,
+            responses=responses(
+                (200, json_response("The session", _kintsugi_session())),
+                _err(400, "`missing_api_key`, `conflicting_api_key`"),
+                _err(404, "`not_found`"),
+            ),
+            parameters=_KEY,
+            source_text="emulator (docs/inspector.md, control API for browsing)",
+        ),
+    }
+
+
+def _listing() -> tuple[Schema, list[dict[str, Any]]]:
+    """``GET /_emulator/kintsugi/sessions``: a page of sessions, and its parameters."""
     session = obj(
-        {"session_id": string(), "user_id": string(), "status": enum(SESSION_STATUSES)},
+        {
+            "session_id": string(),
+            "user_id": string(),
+            "status": enum(SESSION_STATUSES),
+            "created_time": string("ISO 8601, UTC"),
+            "updated_time": string("ISO 8601, UTC"),
+        },
         additional=True,
     )
+    listing = obj(
+        {
+            "total": integer(minimum=0),
+            "offset": integer(minimum=0),
+            "limit": nullable(integer(minimum=1)),
+            "sessions": array(session),
+        }
+    )
+    paging: list[dict[str, Any]] = [
+        query("limit", integer(minimum=1, maximum=500), "A page of N (omit: all)"),
+        query("offset", integer(minimum=0), "Skip N first"),
+        query("order", enum(("asc", "desc")), "asc: oldest first (default)"),
+        query("user_id", string(minLength=1), "Only this user's sessions"),
+    ]
+    return listing, paging
+
+
+def paths() -> dict[str, dict[str, Any]]:
+    prefix = "/_emulator/kintsugi"
+    listing, paging = _listing()
     outcomes = obj({"outcomes": array(obj({"key": string(), "outcome": _outcome()}))})
     any_key = tenant_parameters("Only this tenant (omit: every tenant)")
     return {
@@ -107,8 +195,9 @@ def paths() -> dict[str, dict[str, Any]]:
             "get": _op(
                 "control_kintsugi_sessions",
                 "The tenant's Kintsugi sessions with their status",
-                (200, json_response("The sessions", obj({"sessions": array(session)}))),
-                _err(400, "`missing_api_key`"),
+                (200, json_response("The sessions", listing)),
+                _err(400, "`missing_api_key`, or a bad paging parameter"),
+                parameters=[*_KEY, *paging],
             )
         },
         f"{prefix}/outcomes": {
@@ -123,6 +212,7 @@ def paths() -> dict[str, dict[str, Any]]:
             f"{prefix}/outcomes/{plural}/{{ident}}": _outcome_paths(plural, scope)
             for plural, scope in (("users", "user"), ("sessions", "session"))
         },
+        f"{prefix}/sessions/{{session_id}}": _session_path(),
         f"{prefix}/advance": {
             "post": _op(
                 "control_kintsugi_advance",

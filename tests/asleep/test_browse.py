@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.asleep.browse import STAT_UNITS
-from emulator.asleep.stats import STAT_KEYS
+from emulator.asleep.documents import STAT_KEYS
 from emulator.settings import Settings
 
 KEY = "team-a"
