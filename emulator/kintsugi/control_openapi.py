@@ -31,7 +31,8 @@ from emulator.core.openapi import (
     string,
     tenant_parameters,
 )
-from emulator.kintsugi.outcomes import AUDIO_CODES, LABEL_FIELDS
+from emulator.kintsugi.errors import AUDIO_CODES
+from emulator.kintsugi.outcomes import LABEL_FIELDS
 
 _SOURCE: Final = "emulator (docs/kintsugi.md, Forcing outcomes)"
 _OBJECT: Final[Schema] = {"type": "object"}

@@ -41,6 +41,8 @@ from emulator.kintsugi import control_openapi
 from emulator.kintsugi.schemas import (
     ANSWER_COUNTS,
     ETHNICITY_NAMES,
+    FALSE_TEXT,
+    TRUE_TEXT,
     V1_GENDERS,
     V1_RACES,
     V2_GENDERS,
@@ -67,6 +69,7 @@ def _v2(status: int, text: str) -> tuple[int, Schema]:
 def _common(version: int) -> tuple[tuple[int, Schema], ...]:
     err = _v1 if version == 1 else _v2
     return (
+        err(400, "`invalid_request`: no X-API-Key (get-started page; code INFERRED)"),
         err(401, "`invalid_api_key`"),
         err(403, "`unauthorized_account`"),
     )
@@ -84,7 +87,11 @@ def _session_errors(version: int, *, conflict: bool) -> tuple[tuple[int, Schema]
     err = _v1 if version == 1 else _v2
     found = [
         err(404, "`nonexistent_initiation`" + ("" if conflict else ", `nonexistent_prediction`")),
-        err(406, "`consent_not_provided` (setting kintsugi.no_consent_error; INFERRED)"),
+        err(
+            406,
+            "`consent_not_provided`: a session without consent restored from an older state"
+            " file, with setting kintsugi.no_consent_error=consent_not_provided",
+        ),
     ]
     if conflict:
         found.append(err(409, "`existent_session`"))
@@ -97,13 +104,16 @@ def _predict_form(version: int) -> Schema:
         "session_id": string(),
     }
     if version == 2:
-        props["allowed_sample_rate"] = number("16000..44100 Hz (java-gen javadoc)")
+        props["allowed_sample_rate"] = number(
+            "Hz; the javadoc says 16000..44100, the audio specification 8 kHz and up: "
+            "8000..768000 is taken"
+        )
     return obj(props, required=("file", "session_id"), additional=True)
 
 
 # seed 002 field table (v1 display names); form values are text. The emulator also
 # takes the v2 spellings, case-insensitively, and Go's ParseBool words (INFERRED).
-_BOOL_TEXT: Final = ("true", "false", "True", "False")
+_BOOL_TEXT: Final = tuple(w for pair in zip(TRUE_TEXT, FALSE_TEXT, strict=True) for w in pair)
 _ZIPCODE: Final = string(pattern=ZIPCODE.pattern)
 
 
@@ -144,6 +154,7 @@ def _v1_initiate() -> dict[str, dict[str, Any]]:
                 "seed 002",
                 (200, json_response("Initiated", ref("KintsugiSessionId"))),
                 *_common(1),
+                _v1(406, "`consent_not_provided`: is_initiated false, no session created"),
                 _v1(422, "`unsupported_metadata_spec` with `context`"),
                 *_body_limits(1),
                 request_body=body(dict.fromkeys(forms, form)),
@@ -182,7 +193,11 @@ def _v1_predict() -> dict[str, dict[str, Any]]:
 
 def _v1_feedback() -> dict[str, dict[str, Any]]:
     # The binary label is a form field (seed 002 sample), the questionnaires JSON.
-    binary = obj({"session_id": string(), "actual_score": enum(BINARY)}, additional=True)
+    label = enum(
+        (*BINARY, *(w for w in _BOOL_TEXT if w not in BINARY)),
+        "a label; boolean spellings as for every form boolean",
+    )
+    binary = obj({"session_id": string(), "actual_score": label}, additional=True)
     content: dict[str, dict[str, Schema]] = {
         "depression/binary": dict.fromkeys(
             ("application/x-www-form-urlencoded", "multipart/form-data"), binary
@@ -236,6 +251,7 @@ def _v2_initiate() -> dict[str, dict[str, Any]]:
                 "java-gen InitiateApi; py-sdk (201); errors INFERRED from v1",
                 (201, json_response("Initiated", ref("KintsugiSessionId"))),
                 *_common(2),
+                _v2(406, "`consent_not_provided`: is_initiated false, no session created"),
                 _v2(422, "`unsupported_metadata_spec` with `context`"),
                 *_body_limits(2),
                 request_body=json_body(initiate),

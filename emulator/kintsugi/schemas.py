@@ -27,8 +27,10 @@ ZIPCODE = re.compile(r"^[0-9]{5}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 # Go's strconv.ParseBool set: the server looks like a Go service (kintsugi-api.md §7),
 # and Python's `requests` sends a form True as "True" (the seed's own sample does).
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+TRUE_TEXT = ("true", "True", "TRUE", "t", "T", "1")
+FALSE_TEXT = ("false", "False", "FALSE", "f", "F", "0")
+_TRUE = set(TRUE_TEXT)
+_FALSE = set(FALSE_TEXT)
 
 
 def _folded(*names: str) -> frozenset[str]:
