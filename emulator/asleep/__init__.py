@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import threading
-
 from emulator.asleep import browse, demo, openapi, webhooks
 from emulator.asleep.routes import control_routes, routes, scenarios
 from emulator.asleep.settings import AsleepSettings
@@ -20,31 +16,11 @@ def install(rt: Runtime) -> None:
     * ``POST /_emulator/advance`` completes CLOSED sessions (``advancer``);
     * every event becomes a webhook delivery (``webhooks`` subscribes to ``rt.events``);
     * a ticker applies virtual time (``seconds`` progression, the 24-hour cap)
-      without waiting for a read, so those webhooks fire on time (``wiring.Ticker``);
-    * the request and response models (pydantic) load in the background after start-up.
+      without waiting for a read, so those webhooks fire on time (``wiring.Ticker``).
     """
     rt.advancers["asleep"] = advancer(rt)
     webhooks.install(rt)
     install_ticker(rt)
-    rt.on_startup.append(_warm_up_models)
-
-
-_MODELS = ("emulator.asleep.validation", "emulator.asleep.documents")
-
-
-async def _warm_up_models() -> None:
-    """Load the pydantic models shortly after start-up, in the background, so neither the
-    first health check nor the first metadata or Data API request waits for them (what
-    ``core.lazy.warm_up`` does for numpy)."""
-
-    def load() -> None:
-        for name in _MODELS:
-            importlib.import_module(name)
-
-    def start() -> None:
-        threading.Thread(target=load, name="asleep-models-warm-up", daemon=True).start()
-
-    asyncio.get_running_loop().call_later(0.5, start)
 
 
 def vendor(settings: AsleepSettings | None = None) -> AsleepVendor:

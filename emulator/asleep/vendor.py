@@ -27,7 +27,8 @@ class AsleepVendor(Vendor):
             progression=settings.progression_policy(),
             access=AsleepAccessSection(settings.default_plan()),
             # Nights and statistics (emulator.asleep.night, .stats) need both.
-            warm=("numpy", "pysleep"),
+            # The request and response models import pydantic (``bodies``, ``documents``).
+            warm=("numpy", "pysleep", "emulator.asleep.validation", "emulator.asleep.documents"),
             **parts,
         )
         self.settings = settings
