@@ -2,6 +2,7 @@
 
 Connection errors, timeouts and any non-2xx status (redirects are not followed) make
 a failed ``Attempt`` that says why; the receiver's answer is kept as a short excerpt.
+A host outside ``webhooks.allowed_hosts`` is never called (``emulator.core.egress``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from emulator import __version__
 from emulator.core import lazy
+from emulator.core.egress import AllowList, NotAllowed
 from emulator.core.outbox.records import Attempt, Delivery, ErrorKind
 from emulator.core.outbox.schedule import WebhookSettings
 
@@ -35,6 +37,7 @@ class HttpSender:
         self.transport = transport
         self._client: httpx.AsyncClient | None = None
         self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._allowed = AllowList.parse(settings.allowed_hosts)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -70,8 +73,13 @@ class HttpSender:
             try:
                 # httpx's timeout is per phase; this one bounds the whole call.
                 async with asyncio.timeout(timeout):
+                    target = await self._allowed.target(delivery.url)
                     request = client.build_request(
-                        "POST", delivery.url, content=delivery.body, headers=delivery.headers
+                        "POST",
+                        target.url,
+                        content=delivery.body,
+                        headers={**delivery.headers, **target.headers},
+                        extensions=target.extensions,
                     )
                     response = await client.send(request, stream=True)
                     try:
@@ -79,6 +87,8 @@ class HttpSender:
                         excerpt = await _excerpt(response)
                     finally:
                         await response.aclose()
+            except NotAllowed as exc:
+                error, kind = str(exc), "invalid_url"
             except (TimeoutError, httpx.TimeoutException):
                 error, kind = f"no response within {timeout:g} s", "timeout"
             except httpx.ConnectError as exc:
@@ -87,6 +97,8 @@ class HttpSender:
                 error, kind = f"invalid callback URL: {exc}", "invalid_url"
             except httpx.HTTPError as exc:
                 error, kind = f"{type(exc).__name__}: {exc}", "transport"
+            except OSError as exc:  # the allow-list's own lookup of the host
+                error, kind = f"connection failed: {exc}", "connect"
             latency_ms = (time.perf_counter() - t0) * 1000
         if error is None and status is not None and not 200 <= status < 300:
             error, kind = f"receiver answered HTTP {status}", "http_status"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from emulator.core.egress import AllowList
 from emulator.core.randomness import derive
 
 _MAX_EXPONENT: Final = 62  # 2**62 * any sane base is far past every cap; avoids float overflow
@@ -30,6 +31,8 @@ class WebhookSettings:
     log_size: int = 10_000
     # On shutdown, pending deliveries get this long to finish before being abandoned.
     shutdown_grace_seconds: float = 5.0
+    # Hosts and networks callbacks may go to (empty: anywhere); emulator.core.egress.
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -70,3 +73,4 @@ def validate(settings: WebhookSettings) -> None:
         raise ValueError("webhooks.log_size must be at least 1")
     if settings.shutdown_grace_seconds < 0:
         raise ValueError("webhooks.shutdown_grace_seconds must not be negative")
+    AllowList.parse(settings.allowed_hosts)
