@@ -1,4 +1,4 @@
-"""BodyLimitMiddleware as a bare ASGI app: what it counts, cuts off and times out."""
+"""BodyLimitMiddleware as a bare ASGI app: what it counts, cuts off, times out and charges."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.core.errors import ControlShape, EmulatorError
-from emulator.core.limits import BodyLimitMiddleware
+from emulator.core.limits import SPOOL_BYTES, BodyBudget, BodyLimitMiddleware, BodyPolicy, spool
 
 SHAPE = ControlShape()
 LIMIT = 100
@@ -34,15 +35,26 @@ def _feed(*messages: Message) -> Receive:
     return receive
 
 
-def _middleware(inner: Callable[[Receive], Awaitable[None]]) -> BodyLimitMiddleware:
+def _middleware(
+    inner: Callable[[Receive], Awaitable[None]],
+    *,
+    limit: int = LIMIT,
+    deadline: float = 60.0,
+    budget: BodyBudget | None = None,
+    spooled: bool = False,
+) -> BodyLimitMiddleware:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if spooled:
+            spool(scope)
         await inner(receive)
 
     return BodyLimitMiddleware(
         app,
-        limit_for=lambda path: (LIMIT, SHAPE),
+        limit_for=lambda path: BodyPolicy(limit, SHAPE),
         render=lambda scope, exc: JSONResponse(exc.to_body(), status_code=exc.status_code),
         body_timeout=TIMEOUT,
+        body_deadline=deadline,
+        budget=budget or BodyBudget(1 << 30),
     )
 
 
@@ -117,3 +129,90 @@ def test_waiting_for_the_disconnect_after_the_body_is_not_a_stall() -> None:
     scope = _scope((b"content-length", b"10"))
     asyncio.run(_middleware(inner)(scope, _feed(whole), _nothing))
     assert outcome == ["still waiting, no 408"]
+
+
+def test_a_body_that_trickles_past_the_deadline_gets_408() -> None:
+    """Never silent for ``body_timeout``, yet never finished: the total deadline ends it."""
+
+    async def trickle() -> Message:
+        await asyncio.sleep(TIMEOUT / 5)
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    received: list[int] = []
+
+    async def inner(receive: Receive) -> None:
+        while True:
+            received.append(len((await receive())["body"]))
+
+    scope = _scope((b"transfer-encoding", b"chunked"))
+    with pytest.raises(EmulatorError) as caught:
+        asyncio.run(_middleware(inner, deadline=TIMEOUT * 3)(scope, trickle, _nothing))
+    assert caught.value.status_code == 408
+    assert len(received) > 3  # it did keep trickling past several body timeouts
+
+
+def test_the_budget_refuses_a_declared_body_before_reading_it_and_says_when_to_retry() -> None:
+    budget = BodyBudget(150)
+    budget.take(100)  # another request holds 100 bytes
+    reads: list[str] = []
+
+    async def inner(receive: Receive) -> None:
+        reads.append("asked")
+        await receive()
+
+    scope = _scope((b"content-length", b"60"))
+    chunk = {"type": "http.request", "body": b"x" * 60, "more_body": False}
+    with pytest.raises(EmulatorError) as caught:
+        asyncio.run(_middleware(inner, budget=budget)(scope, _feed(chunk), _nothing))
+    assert (caught.value.status_code, caught.value.headers) == (503, {"Retry-After": "1"})
+    assert (budget.used, budget.refused) == (100, 1)  # nothing of it kept
+
+
+def test_a_chunked_body_is_charged_as_it_arrives_and_released_after() -> None:
+    budget = BodyBudget(1000)
+    seen: list[int] = []
+
+    async def inner(receive: Receive) -> None:
+        for _ in range(3):
+            await receive()
+            seen.append(budget.used)
+
+    chunk = {"type": "http.request", "body": b"x" * 30, "more_body": True}
+    last = {"type": "http.request", "body": b"x" * 30, "more_body": False}
+    scope = _scope((b"transfer-encoding", b"chunked"))
+    asyncio.run(_middleware(inner, budget=budget)(scope, _feed(chunk, chunk, last), _nothing))
+    assert seen == [30, 60, 90]
+    assert (budget.used, budget.peak) == (0, 90)
+
+
+def test_a_spooled_body_is_charged_at_most_the_spool_size() -> None:
+    budget = BodyBudget(4 * SPOOL_BYTES)
+    seen: list[int] = []
+    big = 3 * SPOOL_BYTES
+
+    async def inner(receive: Receive) -> None:
+        await receive()
+        seen.append(budget.used)
+
+    scope = _scope((b"content-length", str(big).encode()))
+    body = {"type": "http.request", "body": b"x" * big, "more_body": False}
+    asyncio.run(
+        _middleware(inner, limit=big, budget=budget, spooled=True)(scope, _feed(body), _nothing)
+    )
+    assert seen == [SPOOL_BYTES]
+    assert budget.used == 0
+
+
+def test_a_client_gone_mid_body_is_a_debug_line_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def inner(receive: Receive) -> None:
+        await receive()
+        raise ClientDisconnect()
+
+    scope = _scope((b"content-length", b"50"))
+    first = {"type": "http.request", "body": b"x" * 10, "more_body": True}
+    with caplog.at_level("DEBUG", logger="emulator.core.limits"):
+        asyncio.run(_middleware(inner)(scope, _feed(first), _nothing))
+    assert [r.levelname for r in caplog.records] == ["DEBUG"]
+    assert "went away" in caplog.records[0].getMessage()

@@ -304,3 +304,87 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
     assert after["clock"] == {"now": "2025-01-15T02:51:59+00:00", "frozen": True}
     for tenant in ("a", "b"):
         assert after["tenants"][tenant] == document["tenants"][tenant]
+
+
+# ----------------------------------------------------------------------------- one process
+
+
+def test_a_second_opener_of_the_file_is_refused_until_the_first_closes(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = SqliteBackend(path)
+    with pytest.raises(StateFileError, match="in use by another emulator process") as caught:
+        SqliteBackend(path)
+    assert str(path) in str(caught.value)
+    assert "--state-url" in str(caught.value)
+    first.put("t", "x", "1", {})
+    first.close()
+    second = SqliteBackend(path)
+    assert _rows(second) == [("t", "x", "1", {})]
+    second.close()
+
+
+def test_a_second_process_on_the_file_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "state.db"
+    proc, _ = _start(path)
+    try:
+        assert main(["serve", "--port", "0", "--state-file", str(path)]) == 2
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+    err = capsys.readouterr().err
+    assert f"state file {path} is in use" in err
+    assert "Traceback" not in err
+
+
+def test_a_damaged_file_exits_2_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "state.db"
+    backend = SqliteBackend(path)
+    backend.replace([("t", "x", str(n), {"pad": "p" * 500}) for n in range(400)], {})
+    backend.close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    assert pages > 10
+    with path.open("r+b") as f:  # a page in the middle of the rows' b-tree
+        f.seek(page * (pages // 2))
+        f.write(os.urandom(page))
+    assert main(["serve", "--port", "0", "--state-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path} is not a usable state file: " in err
+    assert "malformed" in err or "damaged" in err
+    assert "Traceback" not in err
+
+
+def test_a_refused_write_answers_503_and_changes_nothing_in_memory(tmp_path: Path) -> None:
+    """A full disk, made by capping the file's pages (SQLITE_FULL, as on a full disk)."""
+    path = tmp_path / "state.db"
+    with TestClient(create_app(_settings(path))) as client:
+        rt = client.app.state.runtime  # type: ignore[attr-defined]
+        db: sqlite3.Connection = rt.store.backend._db  # the test reaches in to fill the disk
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count={pages + 1}")
+        made: list[str] = []
+        answer = None
+        for _ in range(200):
+            answer = client.post("/ai/v1/users", headers={"x-api-key": "k"}, json=None)
+            if answer.status_code != 201:
+                break
+            made.append(answer.json()["result"]["user_id"])
+        assert answer is not None
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"]
+        assert answer.json() == {"detail": "Service Unavailable"}  # Asleep's error shape
+        in_memory = client.get("/_emulator/state").json()["tenants"]["k"]["asleep.users"]
+        assert list(in_memory) == made  # the refused user is not there
+        refused = client.put("/_emulator/state", json={**client.get("/_emulator/state").json()})
+        assert refused.status_code in (200, 503)
+    with sqlite3.connect(path) as check:
+        query = "SELECT key FROM rows WHERE tbl = 'asleep.users' ORDER BY rowid"
+        stored = [r[0] for r in check.execute(query)]
+    assert sorted(stored) == sorted(made)

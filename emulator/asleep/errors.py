@@ -26,9 +26,11 @@ class AsleepError(EmulatorError):
         status_code: int | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message, headers=headers)
+        # The status first: the default message depends on it (a 503 without a
+        # message said "Bad Request").
         if status_code is not None:
             self.status_code = status_code  # type: ignore[misc]
+        super().__init__(message, headers=headers)
 
     def default_message(self) -> str:
         return _DEFAULT_DETAIL.get(self.status_code, "Bad Request")

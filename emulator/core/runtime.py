@@ -36,7 +36,7 @@ from emulator.core.journal import Journal
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.openapi import ApiPart
 from emulator.core.outbox import Outbox
-from emulator.core.store import Store
+from emulator.core.store import PreparedRestore, Store
 from emulator.core.tenants import AccessSection, Tenants
 
 Json = dict[str, Any]
@@ -233,10 +233,28 @@ class Runtime:
 
     def restore(self, document: Any, api_key: str | None = None) -> None:
         """Load a snapshot: ValueError (nothing changed) when it is malformed."""
-        clock = _snapshot_clock(document) if api_key is None else None
-        self.store.restore(document, api_key)
-        if clock is not None:
-            instant, frozen = clock
+        plan = self.prepare_restore(document, api_key)
+        self.store.write_restore(plan.store)
+        self.finish_restore(plan)
+
+    def prepare_restore(
+        self, document: Any, api_key: str | None = None, *, owned: bool = False
+    ) -> RestorePlan:
+        """Check a snapshot and make it ready (ValueError when malformed). Changes
+        nothing, so it may run in a worker thread, as may ``store.write_restore``."""
+        # Checked whole, even the clock a one-key restore leaves alone.
+        clock = _snapshot_clock(document)
+        if api_key is not None:
+            clock = None
+            document = _one_tenant(document, api_key)
+        prepared = self.store.prepare_restore(document, api_key, owned=owned)
+        return RestorePlan(api_key, prepared, clock)
+
+    def finish_restore(self, plan: RestorePlan) -> None:
+        """Swap a prepared (and written) snapshot in, on the event loop."""
+        self.store.apply_restore(plan.store)
+        if plan.clock is not None:
+            instant, frozen = plan.clock
             if frozen:
                 self.clock.freeze()
             else:
@@ -244,7 +262,24 @@ class Runtime:
             self.clock.set(instant)
             self.clock_changed()
         for hook in self.on_reset:
-            hook(api_key)
+            hook(plan.api_key)
+
+
+@dataclass(frozen=True, slots=True)
+class RestorePlan:
+    """A snapshot checked by ``Runtime.prepare_restore``, its clock included."""
+
+    api_key: str | None
+    store: PreparedRestore
+    clock: tuple[datetime, bool] | None
+
+
+def _one_tenant(document: Any, api_key: str) -> Any:
+    """A whole-world snapshot restored into one key gives that key its own part."""
+    tenants = document.get("tenants") if isinstance(document, dict) else None
+    if isinstance(tenants, dict) and len(tenants) > 1 and api_key in tenants:
+        return {**document, "tenants": {api_key: tenants[api_key]}}
+    return document
 
 
 def _snapshot_clock(document: Any) -> tuple[datetime, bool] | None:

@@ -15,18 +15,32 @@ right trade for an emulator: ``FULL`` would add an fsync to every write.
 
 Order. Rows load in ``rowid`` order, i.e. first-put order; an upsert keeps its rowid,
 so a re-put row keeps its place, exactly like the in-memory ``dict`` of a ``Table``.
+
+One process per file. The file is locked (``flock``, exclusive, on a descriptor held
+as long as the connection) when it is opened: a second emulator on the same file
+would not see the first one's writes and would overwrite its rows, so it stops with
+``StateFileError`` naming the file and the shared backend meant for several
+processes. A damaged file (``quick_check`` fails, a row does not decode) is a
+``StateFileError`` too; the CLI turns both into exit status 2 and one line.
+
+Failures. A write SQLite refuses (a full disk, an I/O error) raises
+``store.BackendError``: the request answers 503 and the store reloads the tenant from
+the file, so memory never shows what was not kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from emulator.core.store import Json, Row
+from emulator.core.store import BackendError, Json, Row
 
 SCHEMA_VERSION = 1
 
@@ -54,7 +68,11 @@ _PUT_META = (
 
 
 class StateFileError(ValueError):
-    """The state file cannot be opened or is not ours (the CLI exits 2 with this)."""
+    """The state file cannot be opened, is in use or is damaged (the CLI exits 2)."""
+
+
+# Said when the file is taken: the backend several processes can share.
+SHARED_BACKEND_HINT = "for several processes on one world use the shared backend (--state-url)"
 
 
 class SqliteBackend:
@@ -64,23 +82,53 @@ class SqliteBackend:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        # One event loop uses this connection; the lock covers the rare other thread
-        # (a test poking EmulatorServer.runtime.store while uvicorn serves).
+        # One event loop uses this connection; the lock covers the other threads (a
+        # restore writing from a worker thread, a test poking the store directly).
         self._lock = threading.Lock()
+        self._lock_fd: int | None = None
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
+        self._take_file()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
+            self._release_file()
             raise StateFileError(f"cannot open state file {self.path}: {exc}") from None
         self._closed = False
         try:
             self._prepare()
         except sqlite3.Error as exc:
             self._db.close()
-            raise StateFileError(f"{self.path} is not a usable state file: {exc}") from None
+            self._release_file()
+            raise StateFileError(
+                f"{self.path} is not a usable state file: {exc} (move it aside or restore a "
+                "copy, then start again)"
+            ) from None
         return self._db
+
+    def _take_file(self) -> None:
+        """Lock the file for this process, or say who may not have it."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise StateFileError(f"cannot open state file {self.path}: {exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StateFileError(
+                f"state file {self.path} is in use by another emulator process; a state file "
+                f"serves one process ({SHARED_BACKEND_HINT})"
+            ) from None
+        self._lock_fd = fd
+
+    def _release_file(self) -> None:
+        # Only after SQLite closed its own descriptors: closing any descriptor of the
+        # file drops the process's POSIX locks on it, SQLite's included.
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def _prepare(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -96,6 +144,9 @@ class SqliteBackend:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"it is damaged ({'; '.join(problems)})")
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -104,17 +155,18 @@ class SqliteBackend:
         return self._open() if self._closed else self._db
 
     def put(self, tenant: str, table: str, key: str, value: Json) -> None:
-        with self._lock:
-            self._conn.execute(_UPSERT, (tenant, table, key, _encode(value)))
+        encoded = _encode(value)
+        with self._lock, _refused(self.path, tenant):
+            self._conn.execute(_UPSERT, (tenant, table, key, encoded))
 
     def delete(self, tenant: str, table: str, key: str) -> None:
-        with self._lock:
+        with self._lock, _refused(self.path, tenant):
             self._conn.execute(
                 "DELETE FROM rows WHERE tenant = ? AND tbl = ? AND key = ?", (tenant, table, key)
             )
 
     def clear(self, tenant: str | None) -> None:
-        with self._lock:
+        with self._lock, _refused(self.path, tenant):
             if tenant is None:
                 self._conn.execute("DELETE FROM rows")
             else:
@@ -124,7 +176,7 @@ class SqliteBackend:
         self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
     ) -> None:
         encoded = [(t, tbl, k, _encode(v)) for t, tbl, k, v in rows]
-        with self._lock:
+        with self._lock, _refused(self.path, tenant):
             db = self._conn
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -135,25 +187,36 @@ class SqliteBackend:
                 db.executemany(_UPSERT, encoded)
                 db.executemany(_PUT_META, [(k, _encode(v)) for k, v in meta.items()])
             except BaseException:
-                db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
-    def load(self) -> Iterator[Row]:
-        with self._lock:
-            found = self._conn.execute(
-                "SELECT tenant, tbl, key, value FROM rows ORDER BY rowid"
-            ).fetchall()
-        for tenant, table, key, value in found:
-            yield tenant, table, key, _decode(value)
+    def load(self, tenant: str | None = None) -> Iterator[Row]:
+        query = "SELECT tenant, tbl, key, value FROM rows"
+        params: tuple[str, ...] = ()
+        if tenant is not None:
+            query, params = query + " WHERE tenant = ?", (tenant,)
+        try:
+            with self._lock:
+                found = self._conn.execute(query + " ORDER BY rowid", params).fetchall()
+            decoded = [(t, tbl, k, _decode(v)) for t, tbl, k, v in found]
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise StateFileError(f"state file {self.path} is damaged ({exc})") from None
+        yield from decoded
 
     def get_meta(self, key: str) -> Json | None:
-        with self._lock:
-            found = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if found is None else _decode(found[0])
+        try:
+            with self._lock:
+                found = self._conn.execute(
+                    "SELECT value FROM meta WHERE key = ?", (key,)
+                ).fetchone()
+            return None if found is None else _decode(found[0])
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise StateFileError(f"state file {self.path} is damaged ({exc})") from None
 
     def put_meta(self, key: str, value: Json) -> None:
-        with self._lock:
+        with self._lock, _refused(self.path, None):
             self._conn.execute(_PUT_META, (key, _encode(value)))
 
     def close(self) -> None:
@@ -161,6 +224,16 @@ class SqliteBackend:
             if not self._closed:
                 self._db.close()
                 self._closed = True
+                self._release_file()
+
+
+@contextlib.contextmanager
+def _refused(path: Path, tenant: str | None) -> Iterator[None]:
+    """A write SQLite refuses becomes a ``BackendError`` (503; memory is reloaded)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BackendError(f"state file {path}: write refused: {exc}", tenant) from None
 
 
 def _encode(value: Json) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 Json = dict[str, Any]
@@ -30,6 +31,19 @@ S = TypeVar("S")
 
 
 Row = tuple[str, str, str, Json]  # tenant, table, key, value
+
+
+class BackendError(RuntimeError):
+    """A write the backend could not make (a full disk, a lost server).
+
+    The request answers 503 and ``Store.reload(tenant)`` puts memory back to what
+    storage holds, so nothing shows that was not kept. ``tenant``: whose write it was
+    (None: a world-wide write).
+    """
+
+    def __init__(self, message: str, tenant: str | None) -> None:
+        super().__init__(message)
+        self.tenant = tenant
 
 
 class Backend(Protocol):
@@ -54,7 +68,9 @@ class Backend(Protocol):
         """Atomically: drop every row (or one tenant's), write ``rows``, set ``meta``."""
         ...
 
-    def load(self) -> Iterator[Row]: ...
+    def load(self, tenant: str | None = None) -> Iterator[Row]:
+        """Every row (or one tenant's), in first-put order."""
+        ...
 
     def get_meta(self, key: str) -> Json | None: ...
 
@@ -82,7 +98,7 @@ class MemoryBackend:
     ) -> None:
         return None
 
-    def load(self) -> Iterator[Row]:
+    def load(self, tenant: str | None = None) -> Iterator[Row]:
         return iter(())
 
     def get_meta(self, key: str) -> Json | None:
@@ -213,15 +229,31 @@ class Store:
     def tenants(self) -> list[str]:
         return sorted({*self._namespaces, *self._pending})
 
+    def reload(self, tenant: str | None = None) -> None:
+        """Read a tenant's state (None: everyone's) back from the backend, dropping what
+        memory holds: after a failed write (``BackendError``) memory must not keep
+        what storage refused. A no-op without a persistent backend."""
+        if not self.backend.persistent:
+            return
+        if tenant is None:
+            self._namespaces.clear()
+            self._pending = {}
+        else:
+            self._namespaces.pop(tenant, None)
+            self._pending.pop(tenant, None)
+        for name, table, key, value in self.backend.load(tenant):
+            self._pending.setdefault(name, {}).setdefault(table, {})[key] = value
+
     def reset(self, tenant: str | None = None) -> None:
-        """Forget everything, or everything one API key made."""
+        """Forget everything, or everything one API key made (storage first: a clear
+        the backend refuses leaves memory as it was)."""
+        self.backend.clear(tenant)
         if tenant is None:
             self._namespaces.clear()
             self._pending.clear()
         else:
             self._namespaces.pop(tenant, None)
             self._pending.pop(tenant, None)
-        self.backend.clear(tenant)
 
     def snapshot(self, tenant: str | None = None) -> dict[str, Any]:
         """The world (or one API key's part of it) as one JSON document."""
@@ -249,9 +281,24 @@ class Store:
         With ``tenant``, only that API key's state is replaced, by the document's only
         tenant (whatever key it was saved under), and the seed is left alone: parallel
         jobs sharing one emulator each load a fixture into their own key.
+
+        In three steps, so a large document costs the event loop nothing:
+        ``prepare_restore`` and ``write_restore`` may run in a worker thread (they
+        change no memory), ``apply_restore`` swaps the world in at once.
         """
+        prepared = self.prepare_restore(document, tenant)
+        self.write_restore(prepared)
+        self.apply_restore(prepared)
+
+    def prepare_restore(
+        self, document: Any, tenant: str | None = None, *, owned: bool = False
+    ) -> PreparedRestore:
+        """Check ``document`` and turn it into rows; ValueError (nothing changed) when
+        it is malformed. ``owned``: the caller hands the document over (a freshly
+        parsed body), so it need not be copied."""
         tenants, seed = _checked(document, self.seed)
-        tenants = copy.deepcopy(tenants)
+        if not owned:
+            tenants = copy.deepcopy(tenants)
         if tenant is not None:
             if len(tenants) > 1:
                 raise ValueError("restoring one api_key needs a document with at most one tenant")
@@ -259,22 +306,42 @@ class Store:
             rows = [
                 (tenant, t, k, v) for t, table_rows in tables.items() for k, v in table_rows.items()
             ]
-            self.backend.replace(rows, {}, tenant=tenant)
-            self._namespaces.pop(tenant, None)
-            self._pending.pop(tenant, None)
-            if tables:
-                self._pending[tenant] = tables
-            return
+            return PreparedRestore(tenant, {tenant: tables} if tables else {}, seed, rows)
         rows = [
             (name, table, key, value)
             for name, tables in tenants.items()
             for table, table_rows in tables.items()
             for key, value in table_rows.items()
         ]
-        self.backend.replace(rows, {"seed": {"value": seed}})
+        return PreparedRestore(None, tenants, seed, rows)
+
+    def write_restore(self, prepared: PreparedRestore) -> None:
+        """Swap the backend's rows (one transaction); memory is left as it was."""
+        if prepared.tenant is not None:
+            self.backend.replace(prepared.rows, {}, tenant=prepared.tenant)
+        else:
+            self.backend.replace(prepared.rows, {"seed": {"value": prepared.seed}})
+
+    def apply_restore(self, prepared: PreparedRestore) -> None:
+        """Make the prepared world the one in memory (after ``write_restore``)."""
+        if prepared.tenant is not None:
+            self._namespaces.pop(prepared.tenant, None)
+            self._pending.pop(prepared.tenant, None)
+            self._pending.update(prepared.tenants)
+            return
         self._namespaces.clear()
-        self._pending = tenants
-        self.seed = seed
+        self._pending = prepared.tenants
+        self.seed = prepared.seed
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRestore:
+    """A checked snapshot, ready to be written and swapped in (``Store.restore``)."""
+
+    tenant: str | None
+    tenants: dict[str, dict[str, dict[str, Json]]]
+    seed: int
+    rows: list[Row]
 
 
 def _checked(document: Any, seed: int) -> tuple[dict[str, dict[str, dict[str, Json]]], int]:
