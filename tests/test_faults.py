@@ -26,6 +26,7 @@ from emulator.core.faults import (
     fires,
 )
 from emulator.core.runtime import runtime
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
 
@@ -496,7 +497,7 @@ def test_put_is_all_or_nothing(client: TestClient) -> None:
 def test_reset_clears_rules_and_reset_of_a_key_clears_its_rules(client: TestClient) -> None:
     _put(client, {"action": "throttle", "api_key": "k1"}, {"action": "throttle", "api_key": "k2"})
     client.post("/_emulator/reset?api_key=k1")
-    assert [r["api_key"] for r in client.get("/_emulator/faults").json()["rules"]] == ["k2"]
+    assert [r["api_key"] for r in client.get("/_emulator/faults").json()["rules"]] == [mask("k2")]
     client.post("/_emulator/reset")
     assert client.get("/_emulator/faults").json()["rules"] == []
     _put(client, {"action": "throttle", "api_key": "k1"}, {"action": "throttle"})
@@ -524,3 +525,30 @@ def test_rule_documents_round_trip() -> None:
     assert again.to_json() == shown
     with pytest.raises(FaultError):
         FaultRule.from_json({**doc, "status": 500}, "x")
+
+
+def test_regex_paths_are_linear_time_re2() -> None:
+    """``(a+)+$`` backtracks catastrophically in Python's ``re``; RE2 cannot."""
+    rule = FaultRule.from_json({"path": "re:/ai/v1/users/(a+)+$", "latency_ms": 1}, "f1")
+    assert type(rule._pattern).__module__.startswith("re2")
+    hostile = "/ai/v1/users/" + "a" * 50_000 + "!"
+    assert not rule.matches_request("GET", hostile, None)
+    assert rule.matches_request("GET", "/ai/v1/users/aaa", None)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("re:(a)\\1", "RE2 syntax"), ("re:(?=x)y", "RE2 syntax"), ("re:[", "RE2 syntax"),
+     ("re:\ud800", "not valid Unicode")],
+)  # fmt: skip
+def test_regexes_outside_re2_are_refused_with_the_reason(pattern: str, why: str) -> None:
+    with pytest.raises(FaultError, match=why):
+        FaultRule.from_json({"path": pattern, "latency_ms": 1}, "f1")
+
+
+def test_odd_but_valid_json_is_read_as_meant() -> None:
+    """Found by schemathesis: a distribution that is an object crashed; 2.0 is 2."""
+    with pytest.raises(FaultError, match="distribution must be"):
+        FaultRule.from_json({"latency_ms": {"distribution": {}, "median": 1, "sigma": 1}}, "f1")
+    rule = FaultRule.from_json({"action": "drop", "times": 3.0, "after": 2.0}, "f1")
+    assert (rule.times, rule.after) == (3, 2)

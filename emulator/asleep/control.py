@@ -23,7 +23,6 @@ shape ``{"error", "message"}``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC
@@ -52,6 +51,7 @@ from emulator.asleep.models import (
 from emulator.asleep.profiles import Profile, default_profile_for
 from emulator.asleep.settings import CADENCES
 from emulator.asleep.wiring import dispatch, now_of, publish, rules_for
+from emulator.core import jsonin
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
@@ -91,9 +91,11 @@ class _Context:
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ControlError("the body must be a JSON object", error_code="invalid_body") from None
+        body = jsonin.loads(await request.body() or b"null")
+    except jsonin.JsonInputError as exc:
+        raise ControlError(
+            f"the body must be a JSON object ({exc})", error_code="invalid_body"
+        ) from None
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object", error_code="invalid_body")
     return body

@@ -13,6 +13,11 @@ matches method, path (glob, or regex after ``re:``) and API key, and then:
   handled (``phase: request``) or after it was handled and its response thrown away
   (``phase: response``: the write happened, the client never hears of it).
 
+Patterns cannot be made to backtrack: a ``re:`` pattern is compiled by RE2
+(google-re2, linear time in the path, whatever the pattern: ``(a+)+$`` included), so
+it supports RE2's syntax (no backreferences or lookarounds); globs become Python
+regexes through ``fnmatch``, which emits no nested repetition.
+
 Any rule may also carry ``latency_ms``. Every decision is a pure function of
 ``(seed, rule id, match number)`` (``emulator.core.randomness``), never of timing or of a
 global random stream, so the same seed and the same request sequence give the same
@@ -36,8 +41,9 @@ import socket
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
+import re2  # type: ignore[import-untyped]
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,6 +79,16 @@ _PARAMS: dict[Action, set[str]] = {
     "throttle": {"status", "code", "body", "headers", "retry_after"},
     "drop": {"mode", "phase"},
 }
+
+
+class Matcher(Protocol):
+    """A compiled path pattern (``re`` for globs, RE2 for ``re:``)."""
+
+    def fullmatch(self, text: str) -> object | None: ...
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the FaultError says what is wrong; no stderr noise
 
 
 class FaultError(ValueError):
@@ -128,7 +144,7 @@ class Latency:
             "normal": ("mean", "stddev"),
             "lognormal": ("median", "sigma"),
         }
-        if kind not in needed:
+        if not isinstance(kind, str) or kind not in needed:
             raise FaultError("latency_ms.distribution must be uniform, normal or lognormal")
         names = needed[kind]
         _no_unknown(raw, {"distribution", "cap", *names}, "latency_ms")
@@ -169,7 +185,7 @@ class FaultRule:
     phase: Literal["request", "response"] = "request"
     matches: int = 0
     hits: int = 0
-    _pattern: re.Pattern[str] = field(default=re.compile(".*"), repr=False)
+    _pattern: Matcher = field(default=re.compile(".*"), repr=False)
 
     @property
     def expired(self) -> bool:
@@ -252,6 +268,8 @@ def _response_params(rule: FaultRule, raw: dict[str, Any]) -> None:
         rule.retry_after = 1 if retry_after is None else retry_after
     else:
         status = raw.get("status")
+        if isinstance(status, float) and status.is_integer():
+            status = int(status)  # JSON has one number type: 500.0 is the integer 500
         if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
             raise FaultError("an error rule needs a status from 400 to 599")
     rule.status = int(status)
@@ -264,16 +282,13 @@ def _response_params(rule: FaultRule, raw: dict[str, Any]) -> None:
         for k, v in headers.items()
     ):
         # Checked now: a header that cannot go on the wire would be a 500 at request time.
-        raise FaultError("headers must map header names to single-line latin-1 strings")
+        raise FaultError("headers must map header names to printable latin-1 strings")
     rule.headers = dict(headers)
 
 
 def _latin1(value: str) -> bool:
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return "\r" not in value and "\n" not in value
+    """Printable latin-1 (a tab allowed): what any HTTP/1.1 stack puts on the wire."""
+    return all(c == "\t" or " " <= c <= "~" or "\xa0" <= c <= "\xff" for c in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,12 +500,17 @@ def _rule_id(doc: Any, serial: int, taken: set[Any]) -> tuple[str, int]:
     return f"f{serial}", serial
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> Matcher:
     if pattern.startswith("re:"):
         try:
-            return re.compile(pattern[3:])
-        except re.error as exc:
-            raise FaultError(f"path regex: {exc}") from None
+            found: Matcher = re2.compile(pattern[3:], _RE2_OPTIONS)
+        except UnicodeError:
+            raise FaultError("path regex: not valid Unicode text") from None
+        except re2.error as exc:
+            reason = exc.args[0] if exc.args else exc
+            text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else reason
+            raise FaultError(f"path regex (RE2 syntax): {text}") from None
+        return found
     return re.compile(fnmatch.translate(pattern))
 
 
@@ -507,6 +527,8 @@ def _bounded(value: float, name: str) -> float:
 def _count(value: Any, name: str, *, minimum: int) -> int | None:
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 2.0 is the integer 2
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise FaultError(f"{name} must be an integer of at least {minimum}")
     return value

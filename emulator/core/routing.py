@@ -10,8 +10,12 @@ the end paid for ~10-90 failed matches; in the benchmark's ``GET
 holding, in the original order, only the routes whose literal prefix (the path up
 to its first ``{param}``) is compatible with that key. A route left out cannot match:
 its regex starts with its literal prefix, which the path does not start with. So
-the first full match, the first partial match (405) and the 404 are what the full
-list would have given.
+the first full match and the 404 are what the full list would have given.
+
+A 405 names every method the path allows (``Allow``): Starlette's router answers with
+the methods of the first route whose path matched, so ``PUT /_emulator/state`` next
+to ``GET /_emulator/state`` went missing from it. A literal path is its own resource:
+``GET /_emulator/callbacks/flush`` is a 405, not a look-up of delivery ``flush``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 # Distinct keys kept; a client sending endless made-up paths must not grow memory.
@@ -82,7 +87,7 @@ class IndexedRouter(Router):
             self._indexed = len(self.routes)
         found = self._buckets.get(key)
         if found is None:
-            found = Router(
+            found = _Bucket(
                 routes=[r for prefix, r in self._prefixes if could_match(prefix, key)],
                 redirect_slashes=False,
             )
@@ -97,3 +102,31 @@ class IndexedRouter(Router):
             return
         scope.setdefault("router", self)
         await self.bucket(path_key(route_path(scope))).app(scope, receive, send)
+
+
+class _Bucket(Router):
+    """One key's routes. A literal path wins over templates that also match it
+    (``/callbacks/flush`` is not the delivery id ``flush``), and a 405 lists the
+    methods of every route of the path that matched."""
+
+    def __init__(self, routes: Sequence[BaseRoute], **kwargs: Any) -> None:
+        super().__init__(routes=list(routes), **kwargs)
+        literal: list[BaseRoute] = [r for r in routes if isinstance(r, Route) and "{" not in r.path]
+        templates: list[BaseRoute] = [r for r in routes if r not in literal]
+        self._tiers: list[list[BaseRoute]] = [literal, templates]
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for tier in self._tiers:
+            allowed: set[str] = set()
+            for route in tier:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope["route"] = route
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
+                if match is Match.PARTIAL and isinstance(route, Route):
+                    allowed.update(route.methods or ())
+            if allowed:
+                raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
+        await self.default(scope, receive, send)
