@@ -96,8 +96,15 @@ def _advance(rt: Runtime, api_key: str | None, session_id: str | None) -> list[s
 async def advance(request: Request) -> Response:
     """POST /_emulator/kintsugi/advance: the tenant's (X-API-Key) or everyone's, with an
     optional JSON ``{"session_id"}``; answers with the ids it finished."""
-    body = parse_json(await request.body())
-    session_id = session_id_in(body) if isinstance(body, dict) else None
+    raw = await request.body()
+    body = parse_json(raw) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise ControlError(
+            'the body is optional, or {"session_id": "..."}', error_code="invalid_body"
+        )
+    session_id = session_id_in(body)
+    if body.get("session_id") is not None and session_id is None:
+        raise ControlError("session_id must be a string", error_code="invalid_body")
     done = _advance(runtime(request), named_tenant(request), session_id)
     return JSONResponse({"advanced": done})
 

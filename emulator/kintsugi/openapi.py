@@ -29,7 +29,6 @@ from emulator.core.openapi import (
     integer,
     json_body,
     json_response,
-    number,
     obj,
     operation,
     path_param,
@@ -104,9 +103,11 @@ def _predict_form(version: int) -> Schema:
         "session_id": string(),
     }
     if version == 2:
-        props["allowed_sample_rate"] = number(
+        props["allowed_sample_rate"] = integer(
             "Hz; the javadoc says 16000..44100, the audio specification 8 kHz and up: "
-            "8000..768000 is taken"
+            "8000..768000 is taken",
+            minimum=8000,
+            maximum=768000,
         )
     return obj(props, required=("file", "session_id"), additional=True)
 

@@ -10,10 +10,16 @@ Audio is screened here (the HTTP edge) with ``emulator.audio.check_voice``, usin
 thresholds of the ``kintsugi`` settings (so demos can accept short clips) and the voice
 detector of the ``audio`` settings. The same measure yields the `VoiceProfile` the
 prediction is read from (`emulator.kintsugi.voice`).
+
+Recordings may be 128 MB: a form's file part goes to a temporary file once it passes
+1 MiB (Starlette's spooling; the body budget charges such a request 1 MiB,
+``core.limits.spool``) and is read back through a memory map, not into one bytes
+object.
 """
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from emulator.audio import Verdict, audio_fingerprint, check_voice
 from emulator.audio.settings import AudioSettings
 from emulator.audio.wav import MAX_SAMPLE_RATE
+from emulator.core import limits
 from emulator.core.headers import header
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.runtime import Runtime, runtime
@@ -83,24 +90,43 @@ def policy_of(rt: Runtime) -> ProgressionPolicy:
     return rt.progression("kintsugi")
 
 
-async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], bytes | None]:
+async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], Audio | None]:
     """Text fields and the `file` part's bytes. A body that is not a form (or not
-    parseable) reads as an empty one, so the errors name what is missing."""
+    parseable) reads as an empty one, so the errors name what is missing.
+
+    A text field may hold 1 MiB (they are short ids and numbers); the file part is
+    spooled to disk past 1 MiB and comes back memory-mapped (``cap`` bounds the body).
+    """
+    limits.spool(request.scope)
     try:
-        async with request.form(max_files=8, max_fields=64, max_part_size=cap) as form:
+        async with request.form(
+            max_files=8, max_fields=64, max_part_size=min(cap, limits.SPOOL_BYTES)
+        ) as form:
             fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
             upload = form.get("file")
-            audio = await upload.read() if isinstance(upload, UploadFile) else None
+            audio = await _contents(upload) if isinstance(upload, UploadFile) else None
     except HTTPException:  # Starlette's 400 for a malformed multipart body
         return {}, None
     return fields, audio
+
+
+Audio = bytes | memoryview
+
+
+async def _contents(upload: UploadFile) -> Audio:
+    """The file part: its bytes when small, else a read-only map of its spooled file
+    (valid after the file is closed and deleted; unmapped when the last view goes)."""
+    if upload.size is None or upload.size <= limits.SPOOL_BYTES:
+        return await upload.read()
+    await upload.seek(0)
+    return memoryview(mmap.mmap(upload.file.fileno(), 0, access=mmap.ACCESS_READ))
 
 
 Screened = tuple[dict[str, str] | None, Evidence | None, dict[str, Any] | None]
 
 
 def _screen(
-    audio: bytes, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
+    audio: Audio, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
 ) -> Screened:
     """(predict_error, evidence, audio summary): the guardrail failure, or what the
     labels are read from; and what was measured (None for a forced error)."""
