@@ -22,28 +22,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from emulator import asleep, control, inspector, kintsugi
-from emulator.control import contract, demo
+from emulator.control import access, contract, demo
 from emulator.control import openapi as control_openapi
 from emulator.control.endpoints import CLOCK_MAX, CLOCK_MIN
 from emulator.core import lazy
 from emulator.core.clock import Clock, parse_instant
-from emulator.core.errors import ControlShape, EmulatorError, ErrorShape
+from emulator.core.errors import ControlError, ControlShape, EmulatorError, ErrorShape
 from emulator.core.faults import DroppedConnection, FaultMiddleware
 from emulator.core.journal import Journal, JournalMiddleware
-from emulator.core.limits import BodyLimitMiddleware
+from emulator.core.limits import BodyBudget, BodyLimitMiddleware, BodyPolicy
 from emulator.core.outbox import Outbox
 from emulator.core.routing import IndexedRouter
 from emulator.core.runtime import Runtime, Vendor, attach, vendor_for
 from emulator.core.sqlite import SqliteBackend
-from emulator.core.store import Store
+from emulator.core.store import BackendError, Store
 from emulator.core.tenants import Tenants
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator")
 
 _CONTROL_SHAPE = ControlShape()
-# Control calls (state snapshots, injected hypnograms) may be large; still bounded.
-_CONTROL_MAX_BODY = 256 * 1024 * 1024
+# Control bodies (fault rules, injected hypnograms) are small; a state document has its
+# own cap (Settings.state_max_bytes).
+_CONTROL_MAX_BODY = 8 * 1024 * 1024
+_STATE_PATH = "/_emulator/state"
 BODY_TIMEOUT_SECONDS = 30.0  # the default of Settings.body_timeout_seconds
 
 
@@ -63,7 +65,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     validate = settings.validate_responses or contract.env_enabled(os.environ)
     if validate:
         contract.require_validator()
-    document = control_openapi.for_vendors(vendors)
+    guard = access.ControlAccess(settings.control_token, rt.tenants, [v.name for v in vendors])
+    document = control_openapi.for_vendors(
+        vendors, guarded=guard.guarded, tenant_may=guard.tenant_may
+    )
     record = contract.Record()
     record.enabled = validate
 
@@ -71,11 +76,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         vendor = rt.vendor_for(path)
         return vendor.errors if vendor is not None else _CONTROL_SHAPE
 
-    def limit_for(path: str) -> tuple[int, ErrorShape]:
+    def limit_for(path: str) -> BodyPolicy:
         vendor = rt.vendor_for(path)
-        if vendor is None:
-            return _CONTROL_MAX_BODY, _CONTROL_SHAPE
-        return vendor.max_body_bytes, vendor.errors
+        if vendor is not None:
+            return BodyPolicy(vendor.max_body_bytes, vendor.errors)
+        if path == _STATE_PATH:
+            return BodyPolicy(settings.state_max_bytes, _CONTROL_SHAPE)
+        return BodyPolicy(_CONTROL_MAX_BODY, _CONTROL_SHAPE)
 
     async def on_emulator_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EmulatorError)
@@ -92,6 +99,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             methods = [m.strip() for m in allowed.split(",") if m.strip()]
             return render_error(shape.method_not_allowed(path, methods))
         return render_error(shape.custom(path, exc.status_code, None))
+
+    async def on_backend_error(request: Request, exc: Exception) -> Response:
+        """A write storage refused (disk full): memory goes back to what is stored,
+        and the client hears 503 (it may retry) in its API's shape."""
+        assert isinstance(exc, BackendError)
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        rt.store.reload(exc.tenant)
+        path = request.url.path
+        error = shape_for(path).custom(path, 503, None)
+        if rt.vendor_for(path) is None:
+            error = ControlError(
+                f"{exc}; nothing was changed", status_code=503, error_code="service_unavailable"
+            )
+        error.headers["Retry-After"] = "5"
+        return render_error(error)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         path = request.url.path
@@ -127,6 +149,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 journal=rt.journal,
                 clock=rt.clock.timestamp,
             ),
+            # Before anything reads a control body: who may call is settled first.
+            Middleware(access.ControlAccessMiddleware, access=guard),
             # Inside the journal, so the journal sees what it injected; outside every
             # middleware that wraps `receive`, so `drop` can find the connection.
             Middleware(
@@ -152,11 +176,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 limit_for=limit_for,
                 render=lambda scope, exc: render_error(exc),
                 body_timeout=settings.body_timeout_seconds,
+                body_deadline=settings.body_deadline_seconds,
+                budget=BodyBudget(settings.max_inflight_body_bytes),
             ),
         ],
         exception_handlers={
             EmulatorError: on_emulator_error,
             HTTPException: on_http_exception,
+            BackendError: on_backend_error,
             Exception: on_crash,
         },
     )
@@ -168,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes += inspector.routes  # the web UI, /_emulator/ui/ (after the control API)
     app.router = IndexedRouter(routes, redirect_slashes=False, lifespan=lifespan)
     attach(app, rt)
+    app.emulator_access = guard  # type: ignore[attr-defined]
     return app
 
 

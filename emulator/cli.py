@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the virtual clock still until told to move [EMULATOR_CLOCK_FROZEN]",
     )
     serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="bearer token the control API (/_emulator) requires; prefer the variable, "
+        "a flag shows in the process list [EMULATOR_CONTROL_TOKEN]",
+    )
+    serve.add_argument(
         "--set",
         action="append",
         default=[],
@@ -137,6 +143,7 @@ def _serve(ns: argparse.Namespace) -> int:
             demo=ns.demo,
             clock_start=ns.clock_start,
             clock_frozen=ns.freeze_clock,
+            control_token=ns.control_token,
         ).with_dotted(dict(_assignment(a) for a in ns.set))
         preflight.check(settings, flags=_FLAGS)
     except ValueError as exc:
@@ -205,6 +212,14 @@ def serve(settings: object) -> int:
         return _config_error(exc)
     url = f"http://{_url_host(host)}:{port}"
     ui = f"http://{_probe_host(host)}:{port}/_emulator/ui/"
+    if not settings.control_token and not _is_loopback(host):
+        print(
+            f"vendor-emulator: warning: listening on {host} beyond this machine without a "
+            "control token: anyone who can reach the port can read and change every "
+            "tenant's data through /_emulator (set EMULATOR_CONTROL_TOKEN; docs/security.md)",
+            file=sys.stderr,
+            flush=True,
+        )
     address_file = settings.address_file or os.environ.get(DEFAULT_ADDRESS_FILE_ENV)
     if address_file:
         try:
@@ -229,8 +244,31 @@ def serve(settings: object) -> int:
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
     )
+    logging.getLogger("uvicorn.access").addFilter(_mask_access_line)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def _mask_access_line(record: object) -> bool:
+    """uvicorn's access log (``--log-level debug``) with credentials in query strings
+    masked: ``GET /_emulator/requests?api_key=team-a`` shows ``api_key=te…96c2``."""
+    from emulator.core.secrets import mask_query
+
+    args = getattr(record, "args", None)
+    if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+        path, sep, query = args[2].partition("?")
+        if sep:
+            record.args = (*args[:2], f"{path}?{mask_query(query)}", *args[3:])  # type: ignore[attr-defined]
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _bind(host: str, port: int) -> socket.socket:

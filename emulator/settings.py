@@ -84,6 +84,16 @@ class Settings:
     # A request whose body stops arriving for this long gets a 408 in the vendor's shape
     # (emulator.core.limits), so a stalled client does not hold its request forever.
     body_timeout_seconds: float = 30.0
+    # ...and one that keeps trickling gets it once this long has passed since it began.
+    body_deadline_seconds: float = 300.0
+    # Body bytes all requests in flight may hold at once; past it a request gets a 503
+    # with Retry-After. Spooled bodies (Kintsugi audio) count 1 MiB each.
+    max_inflight_body_bytes: int = 512 * 1024 * 1024
+    # The cap of a PUT /_emulator/state document (other control bodies: 8 MiB).
+    state_max_bytes: int = 256 * 1024 * 1024
+    # Bearer token of the control API (docs/security.md). Unset: zero-config, unless a
+    # tenant config is given. Never shown (repr) or logged.
+    control_token: str | None = field(default=None, repr=False)
     kintsugi: KintsugiSettings = field(default_factory=KintsugiSettings)
     asleep: AsleepSettings = field(default_factory=AsleepSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)

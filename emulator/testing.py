@@ -86,7 +86,18 @@ class EmulatorServer:
     def reset(self, api_key: str | None = None) -> None:
         """Forget all state (or one API key's), as ``POST /_emulator/reset`` does."""
         params = {"api_key": api_key} if api_key is not None else None
-        httpx.post(f"{self.base_url}/_emulator/reset", params=params, timeout=10).raise_for_status()
+        httpx.post(
+            f"{self.base_url}/_emulator/reset",
+            params=params,
+            headers=self.control_headers,
+            timeout=10,
+        ).raise_for_status()
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """What a control call needs: the bearer token when the settings carry one."""
+        token = self.settings.control_token
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.core.outbox import Delivery, Outbox
+from emulator.core.secrets import mask
 from emulator.settings import Settings, WebhookSettings
 from tests.test_outbox import wire
 
@@ -103,7 +104,7 @@ def test_log_lists_deliveries_with_attempts_oldest_first(env: Env) -> None:
     assert got[0]["attempts"][0]["retry_in_seconds"] is not None
     assert got[0]["note"] == "gave up after 2 attempts"
     assert got[1]["body"] == {"event": "INFERENCE_COMPLETE", "n": 2}
-    assert got[1]["headers"] == {"x-api-key": "k1", "x-user-id": "u1"}
+    assert got[1]["headers"] == {"x-api-key": mask("k1"), "x-user-id": "u1"}
     assert set(got[1]["attempts"][0]) == {
         "attempt",
         "time",
@@ -209,7 +210,7 @@ def test_failure_switch_round_trip(env: Env) -> None:
     assert r.json()["switch"] == {
         "mode": "fail_after_send",
         "remaining": 1,
-        "api_key": "k1",
+        "api_key": mask("k1"),
         "event": None,
     }
     d = env.send(n=1)
@@ -225,7 +226,7 @@ def test_failure_switch_round_trip(env: Env) -> None:
     assert env.client.delete("/_emulator/callbacks/failures").json()["removed"] is True
     env.client.put("/_emulator/callbacks/failures", json={"mode": "duplicate", "api_key": "k9"})
     off = env.client.put("/_emulator/callbacks/failures", json={"mode": "off", "api_key": "k9"})
-    assert off.json() == {"switch": None, "api_key": "k9"}
+    assert off.json() == {"switch": None, "api_key": mask("k9")}
     assert env.client.get("/_emulator/callbacks/failures").json() == {"switches": []}
 
 
@@ -259,14 +260,14 @@ def test_clear_and_reset(env: Env) -> None:
     env.flush()
     assert env.client.delete("/_emulator/callbacks?api_key=k2").json() == {"cleared": 1}
     assert [d["api_key"] for d in env.client.get("/_emulator/callbacks").json()["callbacks"]] == [
-        "k1"
+        mask("k1")
     ]
     env.send(n=3, api_key="k2")
     env.flush()
     # The general reset reaches the outbox through the hook ``install`` registered.
     assert env.client.post("/_emulator/reset?api_key=k1").status_code == 200
     left = env.client.get("/_emulator/callbacks").json()["callbacks"]
-    assert [d["api_key"] for d in left] == ["k2"]
+    assert [d["api_key"] for d in left] == [mask("k2")]
     assert env.client.delete("/_emulator/callbacks").json() == {"cleared": 1}
 
 

@@ -342,3 +342,50 @@ def test_the_start_up_line_names_the_inspector_and_demo_says_open_it() -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=15)
+
+
+def _first_lines(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    """The start-up line and everything said on stderr until the process is stopped."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=15)
+    return line, err
+
+
+def test_listening_beyond_loopback_without_a_token_warns() -> None:
+    line, err = _first_lines("--host", "0.0.0.0", "--port", "0")
+    assert "listening on http://0.0.0.0:" in line
+    assert "warning: listening on 0.0.0.0 beyond this machine without a control token" in err
+    line, err = _first_lines(
+        "--host", "0.0.0.0", "--port", "0", env={"EMULATOR_CONTROL_TOKEN": "t0k3n"}
+    )
+    assert "listening on" in line
+    assert "warning" not in err
+    line, err = _first_lines("--port", "0")
+    assert "warning" not in err
+
+
+def test_the_access_log_masks_credentials_in_query_strings() -> None:
+    import logging
+
+    from emulator.cli import _mask_access_line
+    from emulator.core.secrets import mask
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/_emulator/requests?api_key=team-a&limit=2", "1.1", 200), None,
+    )  # fmt: skip
+    assert _mask_access_line(record)
+    assert record.getMessage() == (
+        f'127.0.0.1:5 - "GET /_emulator/requests?api_key={mask("team-a")}&limit=2 HTTP/1.1" 200'
+    )

@@ -416,12 +416,14 @@ def test_plans_keep_the_contract(tmp_path: Path) -> None:
             clock_start="2025-03-01T12:00:00Z",
             clock_frozen=True,
             validate_responses=True,
+            control_token="op-token",
         )
     )
     with TestClient(app) as client:
         for key in ("basic", "full"):
-            users = client.post("/_emulator/demo", params={"api_key": key}).json()
             h = {"x-api-key": key}
+            # With a tenant config, a tenant's own key loads its own demo data.
+            users = client.post("/_emulator/demo", headers=h).json()
             for user in users["asleep"]["users"]:
                 hu = {**h, "x-user-id": user["user_id"], "timezone": user["timezone"]}
                 listed = client.get("/data/v1/sessions", headers=hu, params={"limit": 3}).json()
@@ -449,6 +451,8 @@ def test_plans_keep_the_contract(tmp_path: Path) -> None:
                 )
             for version in (2, 3):
                 client.get(f"/data/v{version}/sessions/{sid}", headers=hu)
-        seen = client.get("/_emulator/contract").json()
+        seen = client.get(
+            "/_emulator/contract", headers={"Authorization": "Bearer op-token"}
+        ).json()
     assert seen["checked"] > 100
     assert seen["violation_count"] == 0, seen["violations"]

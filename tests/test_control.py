@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from emulator import __version__
 from emulator.app import create_app
+from emulator.core.secrets import mask
 from emulator.core.store import Namespace
 from emulator.settings import Settings
 
@@ -26,8 +27,8 @@ def test_journal_records_vendor_requests_newest_last(emulator_client: TestClient
     emulator_client.get("/_emulator/health")
     entries = emulator_client.get("/_emulator/requests").json()["requests"]
     assert [(e["method"], e["path"], e["status"], e["api_key"], e["vendor"]) for e in entries] == [
-        ("GET", "/v2/a", 404, "k1", "kintsugi"),
-        ("POST", "/ai/v1/b", 404, "k2", "asleep"),
+        ("GET", "/v2/a", 404, mask("k1"), "kintsugi"),
+        ("POST", "/ai/v1/b", 404, mask("k2"), "asleep"),
     ]
     assert entries[1]["query"] == "x=1"
     assert entries[0]["duration_ms"] >= 0
@@ -104,11 +105,11 @@ def test_reset_everything_or_one_tenant(emulator_client: TestClient) -> None:
     emulator_client.get("/v2/a", headers={"x-api-key": "k2"})
 
     r = emulator_client.post("/_emulator/reset?api_key=k1")
-    assert r.json() == {"reset": "tenant", "api_key": "k1"}
+    assert r.json() == {"reset": "tenant", "api_key": mask("k1")}
     assert rt.store.tenants() == ["k2"]
     assert {
         e["api_key"] for e in emulator_client.get("/_emulator/requests").json()["requests"]
-    } == {"k2"}
+    } == {mask("k2")}
 
     assert emulator_client.post("/_emulator/reset").json() == {"reset": "all", "api_key": None}
     assert rt.store.tenants() == []
@@ -176,3 +177,70 @@ def test_an_unknown_journal_entry_is_404(emulator_client: TestClient, entry: str
     response = emulator_client.get(f"/_emulator/requests/{entry}")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+# --------------------------------------------------------------------------- hostile input
+
+HOSTILE_BODIES = {
+    "100k-digit number": b'{"a": ' + b"9" * 100_000 + b"}",
+    "100k-deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "NaN": b'{"a": NaN}',
+    "not UTF-8": b"\xff\xfe{",
+    "truncated": b'{"a": [1, 2',
+}
+
+
+def _json_control_calls(client: TestClient) -> list[tuple[str, str]]:
+    """Every control call with a JSON body, with ids that exist."""
+    h = {"x-api-key": "hostile"}
+    user = client.post("/ai/v1/users", headers=h).json()["result"]["user_id"]
+    session = client.post(
+        "/ai/v1/sessions",
+        headers={**h, "x-user-id": user},
+        json={"start_time": "2025-01-01T00:00:00Z"},
+    ).json()["result"]["session_id"]
+    return [
+        ("PUT", "/_emulator/faults"),
+        ("POST", "/_emulator/faults"),
+        ("POST", "/_emulator/clock"),
+        ("PUT", "/_emulator/progression"),
+        ("PUT", "/_emulator/state"),
+        ("PUT", "/_emulator/callbacks/failures"),
+        ("POST", "/_emulator/login"),
+        ("PUT", f"/_emulator/asleep/users/{user}/profile"),
+        ("POST", f"/_emulator/asleep/users/{user}/nights"),
+        ("PUT", f"/_emulator/asleep/sessions/{session}/hypnogram"),
+        ("PUT", "/_emulator/kintsugi/outcomes/users/u"),
+    ]
+
+
+def test_hostile_json_is_a_400_in_control_shape_never_a_500(
+    emulator_client: TestClient,
+) -> None:
+    calls = _json_control_calls(emulator_client)
+    headers = {"x-api-key": "hostile", "content-type": "application/json"}
+    for method, path in calls:
+        for label, body in HOSTILE_BODIES.items():
+            r = emulator_client.request(method, path, content=body, headers=headers)
+            assert r.status_code == 400, (method, path, label, r.text)
+            assert set(r.json()) == {"error", "message"}, (method, path, label)
+
+
+def test_a_405_names_every_method_of_the_path(emulator_client: TestClient) -> None:
+    doc = emulator_client.get("/_emulator/openapi.json").json()
+    methods = {"get", "put", "post", "delete", "patch"}
+    for path, item in doc["paths"].items():
+        if not path.startswith("/_emulator") or "{" in path:
+            continue
+        served = {m.upper() for m in item if m in methods}
+        if "GET" in served:
+            served.add("HEAD")
+        unused = sorted({"GET", "PUT", "POST", "DELETE", "PATCH"} - served)
+        r = emulator_client.request(unused[0], path)
+        assert r.status_code == 405, path
+        allowed = set(r.headers["allow"].split(", "))
+        assert served <= allowed, path
+        # More only where a template also matches (GET /callbacks/flush is a delivery id).
+        for method in sorted(allowed - served - {"HEAD"}):
+            assert emulator_client.request(method, path).status_code != 405, (method, path)
+        assert r.json()["error"] == "method_not_allowed"

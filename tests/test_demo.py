@@ -15,6 +15,7 @@ from emulator.asleep import demo as asleep_demo
 from emulator.asleep.demo import SLEEPERS
 from emulator.asleep.profiles import Profile
 from emulator.control.demo import DEMO_API_KEY, load_demo
+from emulator.core.secrets import mask
 from emulator.kintsugi.demo import PATIENTS
 from emulator.settings import Settings
 
@@ -193,11 +194,22 @@ def test_post_demo_replaces_only_that_key() -> None:
 def test_a_key_outside_the_config_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "tenants.json"
     config.write_text(json.dumps({"keys": {"demo-key": {}}}))
-    with TestClient(create_app(_settings(config=str(config)))) as client:
+    settings = _settings(config=str(config), control_token="op-token")
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = "Bearer op-token"
         assert client.post("/_emulator/demo").status_code == 200
         refused = client.post("/_emulator/demo", params={"api_key": "stranger"})
         assert refused.status_code == 400
         assert refused.json()["error"] == "bad_request"
+        # The tenant itself may load its own demo data, and nobody else's.
+        del client.headers["Authorization"]
+        own = client.post("/_emulator/demo", headers={"x-api-key": "demo-key"})
+        assert own.status_code == 200
+        assert own.json()["api_key"] == mask("demo-key")
+        other = client.post(
+            "/_emulator/demo", params={"api_key": "stranger"}, headers={"x-api-key": "demo-key"}
+        )
+        assert other.status_code == 403
 
 
 def test_a_state_file_keeps_what_was_changed(tmp_path: Path) -> None:

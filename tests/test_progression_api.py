@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.core.lifecycle import Progress
 from emulator.core.runtime import Runtime, runtime
+from emulator.core.secrets import mask
 from emulator.core.store import Namespace, Table
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
 
@@ -150,7 +151,7 @@ def test_manual_waits_for_advance(client: TestClient) -> None:
     assert r.json() == {
         "advanced": {"kintsugi": 1},
         "total": 1,
-        "api_key": "k1",
+        "api_key": mask("k1"),
         "session_id": job,
     }
     assert _polls(client, job, 1) == ["done"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 
 CONFIG = """
@@ -48,20 +49,21 @@ def test_without_a_config_every_key_gets_the_default_plan() -> None:
 def test_with_a_config_the_listed_keys_and_plans(tmp_path: Path) -> None:
     config = tmp_path / "tenants.toml"
     config.write_text(CONFIG, encoding="utf-8")
-    with TestClient(create_app(Settings(config=str(config)))) as client:
-        body = client.get("/_emulator/tenants").json()
+    settings = Settings(config=str(config), control_token="op-token")
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/_emulator/tenants", headers={"Authorization": "Bearer op-token"}).json()
     assert body == {
         "open": False,
         "tenants": [
             {
-                "api_key": "team-a",
+                "api_key": mask("team-a"),
                 "kintsugi": False,
                 "asleep": True,
                 "asleep_denied": "Plan is expired",
                 "asleep_plan": FULL_PLAN,
             },
             {
-                "api_key": "team-b",
+                "api_key": mask("team-b"),
                 "kintsugi": True,
                 "asleep": False,
                 "asleep_denied": "Quota exceeded",

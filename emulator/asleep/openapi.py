@@ -109,7 +109,13 @@ _REASON_HEADER: Final = {
 
 # --------------------------------------------------------------------------- parameters
 
-_USER_HEADER = header("x-user-id", string(), "The Asleep-issued user id", required=True)
+# The documented id format: anything else is 400 "The format of x-user-id is invalid".
+_USER_HEADER = header(
+    "x-user-id",
+    string(pattern=r"^G-[0-9]{14}-[A-Za-z]{20}$"),
+    "The Asleep-issued user id",
+    required=True,
+)
 _TZ_HEADER = header(
     "timezone", string(), "IANA zone the result is rendered in (default UTC), e.g. Asia/Seoul"
 )

@@ -60,6 +60,7 @@ from emulator.asleep.night import osa_stages
 from emulator.asleep.wiring import rules_for
 from emulator.core.outbox import Delivery
 from emulator.core.runtime import Runtime
+from emulator.core.secrets import mask
 
 log = logging.getLogger("emulator.asleep.webhooks")
 
@@ -90,7 +91,7 @@ def event_handler(rt: Runtime) -> EventHandler:
         try:
             tenant = rt.tenants.lookup(api_key)
             if tenant is None:
-                log.info("no callback for %s: API key %r is gone", event.session_id, api_key)
+                log.info("no callback for %s: API key %s is gone", event.session_id, mask(api_key))
                 return
             deliver_events(rt, api_key, [event], rules_for(rt, tenant))
         except Exception:

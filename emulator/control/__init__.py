@@ -16,6 +16,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount, Route
 
 from emulator.control import (
+    access,
     callbacks,
     clock,
     contract,
@@ -41,6 +42,7 @@ def routes(rt: Runtime, *, document: Mapping[str, Any], record: contract.Record)
         *contract.routes(record),
         *demo.routes,
         *overview.routes,
+        *access.routes,
     ]
     found = prefixed(PREFIX, own)
     for vendor in rt.vendors:

@@ -15,11 +15,18 @@ header; ``?api_key=`` and the failure switch's body ``"api_key"`` are aliases.
     POST   /callbacks/flush            wait until nothing is pending (?timeout=, ?api_key=)
     GET    /callbacks/{id}             one delivery with every attempt
     POST   /callbacks/{id}/redeliver   send it again as a new delivery: 202 {"id", ...}
+
+``?api_key=K`` scopes every call to ``K``'s deliveries and switch (one delivery is
+found only if it is ``K``'s); that is how a tenant's own key uses them
+(``control.access`` fills it in). Keys show as masked fingerprints, the header
+``x-api-key`` of a delivery too. A delivery's ``response_excerpt`` (what the
+receiver answered) is shown only to its own tenant (a request carrying its key in
+``X-API-Key``) or to the holder of the control token: a callback URL may point
+anywhere, and the excerpt must not turn the emulator into a reflecting proxy.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Final
 
@@ -27,10 +34,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from emulator.control.access import caller_of
+from emulator.control.endpoints import json_body
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
-from emulator.core.outbox import FAIL_MODES, STATUSES, FailureSwitch, Outbox, iso_time
+from emulator.core.headers import header
+from emulator.core.outbox import (
+    FAIL_MODES,
+    STATUSES,
+    Delivery,
+    FailureSwitch,
+    Outbox,
+    iso_time,
+)
 from emulator.core.runtime import runtime
+from emulator.core.secrets import SECRET_HEADERS, key_matches, mask, mask_header, masked, resolve
 
 DEFAULT_FLUSH_TIMEOUT: Final = 30.0
 MAX_FLUSH_TIMEOUT: Final = 600.0
@@ -45,6 +63,64 @@ def _optional(request: Request, name: str) -> str | None:
     if value == "":
         raise ControlError(f"{name} must not be empty; omit it to match everything")
     return value
+
+
+def _key(request: Request, outbox: Outbox) -> str | None:
+    """The tenant the request names (core.control_tenant), a masked fingerprint
+    resolved to its key."""
+    return _resolved(outbox, named_tenant(request))
+
+
+def _resolved(outbox: Outbox, found: str | None) -> str | None:
+    if found is None:
+        return None
+    known: list[str | None] = [d.api_key for d in outbox.log.values()]
+    known += [s.api_key for s in outbox.failure_switches()]
+    return resolve(found, known)
+
+
+def _view(request: Request, delivery: Delivery, *, brief: bool = False) -> dict[str, Any]:
+    """A delivery as shown: keys masked, the receiver's answer only for its tenant."""
+    out = delivery.to_json(iso_time, brief=brief)
+    out["api_key"] = mask(delivery.api_key)
+    if "headers" in out:
+        out["headers"] = {
+            name: mask_header(name, value) if name.lower() in SECRET_HEADERS else value
+            for name, value in delivery.headers.items()
+        }
+    if not _reveals(request, delivery):
+        for attempt in out["attempts"]:
+            if attempt.get("response_excerpt") is not None:
+                attempt["response_excerpt"] = None
+                attempt["response_excerpt_hidden"] = True
+    return out
+
+
+def _reveals(request: Request, delivery: Delivery) -> bool:
+    """Whether this caller may read what the receiver answered."""
+    caller = caller_of(request)
+    if caller.operator and caller.authenticated:
+        return True
+    return header(request.scope, b"x-api-key") == delivery.api_key
+
+
+def _found(request: Request, delivery_id: str) -> Delivery:
+    """The delivery, if ``?api_key=`` (when given) is its tenant; else a 404."""
+    delivery = _outbox(request).get(delivery_id)
+    scope = named_tenant(request)
+    if delivery is None or (scope is not None and not key_matches(delivery.api_key, scope)):
+        raise ControlError(
+            f"no callback delivery {delivery_id!r} in the log",
+            status_code=404,
+            error_code="not_found",
+        )
+    return delivery
+
+
+def _switch(switch: FailureSwitch | None) -> dict[str, Any] | None:
+    if switch is None:
+        return None
+    return {**switch.to_json(), "api_key": masked(switch.api_key)}
 
 
 def _limit(raw: str | None, name: str = "limit") -> int | None:
@@ -66,7 +142,7 @@ async def list_callbacks(request: Request) -> Response:
     status = _optional(request, "status")
     if status is not None and status not in STATUSES:
         raise ControlError(f"status must be one of {', '.join(STATUSES)}")
-    api_key = named_tenant(request)
+    api_key = _key(request, outbox)
     limit = _limit(request.query_params.get("limit"), "limit")
     offset = _limit(request.query_params.get("offset"), "offset") or 0
     brief = request.query_params.get("brief", "false").lower() in ("1", "true", "yes")
@@ -86,30 +162,24 @@ async def list_callbacks(request: Request) -> Response:
             "count": len(found),
             "total": total,
             "summary": outbox.summary(api_key),
-            "callbacks": [d.to_json(iso_time, brief=brief) for d in found],
+            "callbacks": [_view(request, d, brief=brief) for d in found],
         }
     )
 
 
 async def clear_callbacks(request: Request) -> Response:
-    cleared = _outbox(request).clear(named_tenant(request))
+    outbox = _outbox(request)
+    cleared = outbox.clear(_key(request, outbox))
     return JSONResponse({"cleared": cleared})
 
 
 async def get_callback(request: Request) -> Response:
-    delivery_id = request.path_params["delivery_id"]
-    delivery = _outbox(request).get(delivery_id)
-    if delivery is None:
-        raise ControlError(
-            f"no callback delivery {delivery_id!r} in the log",
-            status_code=404,
-            error_code="not_found",
-        )
-    return JSONResponse(delivery.to_json(iso_time))
+    delivery = _found(request, request.path_params["delivery_id"])
+    return JSONResponse(_view(request, delivery))
 
 
 async def redeliver_callback(request: Request) -> Response:
-    delivery_id = request.path_params["delivery_id"]
+    delivery_id = _found(request, request.path_params["delivery_id"]).id
     try:
         copy = _outbox(request).redeliver(delivery_id)
     except KeyError:
@@ -124,7 +194,10 @@ async def redeliver_callback(request: Request) -> Response:
 
 
 async def get_failures(request: Request) -> Response:
-    return JSONResponse({"switches": [s.to_json() for s in _outbox(request).failure_switches()]})
+    outbox = _outbox(request)
+    scope = _key(request, outbox)
+    switches = [s for s in outbox.failure_switches() if scope is None or s.api_key == scope]
+    return JSONResponse({"switches": [_switch(s) for s in switches]})
 
 
 async def put_failures(request: Request) -> Response:
@@ -134,29 +207,31 @@ async def put_failures(request: Request) -> Response:
     if unknown:
         raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
     mode = body.get("mode")
-    api_key = named_tenant(request, body)
-    if mode == "off":
-        outbox.clear_failure_switch(api_key)
-        return JSONResponse({"switch": None, "api_key": api_key})
-    if mode not in FAIL_MODES:
-        raise ControlError(f"mode must be one of off, {', '.join(FAIL_MODES)}")
+    api_key = _resolved(_outbox(request), named_tenant(request, body))
+    event = _nullable_str(body, "event")
     remaining = body.get("remaining")
+    if isinstance(remaining, float) and remaining.is_integer():
+        remaining = int(remaining)  # JSON has one number type: 2.0 is the integer 2
     if remaining is not None and (
         isinstance(remaining, bool) or not isinstance(remaining, int) or remaining < 1
     ):
         raise ControlError("remaining must be a positive integer, or null for no limit")
+    if mode == "off":
+        outbox.clear_failure_switch(api_key)
+        return JSONResponse({"switch": None, "api_key": masked(api_key)})
+    if mode not in FAIL_MODES:
+        raise ControlError(f"mode must be one of off, {', '.join(FAIL_MODES)}")
     switch = outbox.set_failure_switch(
-        FailureSwitch(
-            mode=mode, remaining=remaining, api_key=api_key, event=_nullable_str(body, "event")
-        )
+        FailureSwitch(mode=mode, remaining=remaining, api_key=api_key, event=event)
     )
-    return JSONResponse({"switch": switch.to_json()})
+    return JSONResponse({"switch": _switch(switch)})
 
 
 async def delete_failures(request: Request) -> Response:
-    api_key = named_tenant(request)
-    removed = _outbox(request).clear_failure_switch(api_key)
-    return JSONResponse({"removed": removed, "api_key": api_key})
+    outbox = _outbox(request)
+    api_key = _key(request, outbox)
+    removed = outbox.clear_failure_switch(api_key)
+    return JSONResponse({"removed": removed, "api_key": masked(api_key)})
 
 
 async def flush_callbacks(request: Request) -> Response:
@@ -170,7 +245,7 @@ async def flush_callbacks(request: Request) -> Response:
             raise ControlError("timeout must be a number of seconds") from None
         if not math.isfinite(timeout) or not 0 <= timeout <= MAX_FLUSH_TIMEOUT:
             raise ControlError(f"timeout must be between 0 and {MAX_FLUSH_TIMEOUT:g} seconds")
-    api_key = named_tenant(request)
+    api_key = _key(request, outbox)
     if not await outbox.flush(timeout, api_key=api_key):
         pending = outbox.pending(api_key)
         raise ControlError(
@@ -182,10 +257,7 @@ async def flush_callbacks(request: Request) -> Response:
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError:
-        raise ControlError("the body must be a JSON object") from None
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body

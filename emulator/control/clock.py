@@ -24,8 +24,11 @@ from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.lifecycle import MODES, ProgressionPolicy
 from emulator.core.runtime import Runtime, runtime
+from emulator.core.secrets import masked
 
 _CLOCK_KEYS = ("freeze", "resume", "set", "advance")
+# The most one advance may move the clock (the document says so too, control/spec.py).
+MAX_ADVANCE_SECONDS = 3_000_000_000.0
 
 
 async def get_clock(request: Request) -> Response:
@@ -64,9 +67,12 @@ async def change_clock(request: Request) -> Response:
             not isinstance(seconds, int | float)
             or isinstance(seconds, bool)
             or not math.isfinite(seconds)
-            or seconds < 0
+            or not 0 <= seconds <= MAX_ADVANCE_SECONDS
         ):
-            raise ControlError("advance takes a number of seconds, 0 or more (no going back)")
+            raise ControlError(
+                f"advance takes a number of seconds from 0 (no going back) to "
+                f"{MAX_ADVANCE_SECONDS:.0f} (95 years) at a time"
+            )
     rt = runtime(request)
     target = instant.timestamp() if instant is not None else rt.clock.timestamp()
     target += float(seconds or 0)
@@ -123,6 +129,8 @@ def _policy(vendor: str, base: ProgressionPolicy, change: Any) -> ProgressionPol
     if "mode" in change and change["mode"] not in MODES:
         raise ControlError(f"{vendor}.mode must be one of {', '.join(MODES)}")
     polls = change.get("polls", base.polls)
+    if isinstance(polls, float) and polls.is_integer():
+        polls = int(polls)  # JSON has one number type: 2.0 is the integer 2
     if not isinstance(polls, int) or isinstance(polls, bool) or polls < 0:
         raise ControlError(f"{vendor}.polls must be an integer, 0 or more")
     seconds = change.get("seconds", base.seconds)
@@ -160,7 +168,7 @@ async def advance(request: Request) -> Response:
         {
             "advanced": advanced,
             "total": sum(advanced.values()),
-            "api_key": api_key,
+            "api_key": masked(api_key),
             "session_id": session_id,
         }
     )

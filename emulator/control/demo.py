@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import Runtime, runtime
+from emulator.core.secrets import mask
 
 log = logging.getLogger("emulator.control.demo")
 
@@ -48,17 +49,17 @@ def load_demo(
     """
     tenant = rt.tenants.lookup(api_key)
     if tenant is None:
-        raise DemoError(f"{api_key!r} is not a key of the tenant config")
+        raise DemoError(f"{mask(api_key)} is not a key of the tenant config")
     started = time.perf_counter()
     rt.reset(api_key)
-    summary: dict[str, Any] = {"api_key": api_key}
+    summary: dict[str, Any] = {"api_key": mask(api_key)}
     receiver = base_url.rstrip("/") + RECEIVER_PATH
     for vendor in rt.vendors:
         part = vendor.load_demo(rt, tenant.api_key, receiver)
         if part is not None:
             summary[vendor.name] = part
     seconds = time.perf_counter() - started
-    log.info("demo data loaded for API key %r in %.2f s", api_key, seconds)
+    log.info("demo data loaded for API key %s in %.2f s", mask(api_key), seconds)
     summary["seconds"] = round(seconds, 3)
     return summary
 
@@ -75,7 +76,7 @@ def install(rt: Runtime, base_url: str) -> None:
 
     async def load_on_startup() -> None:
         if has_state(rt):
-            log.info("demo data not loaded: API key %r already has state", DEMO_API_KEY)
+            log.info("demo data not loaded: API key %s already has state", mask(DEMO_API_KEY))
             return
         load_demo(rt, base_url=base_url)
 

@@ -11,20 +11,24 @@ rules in ``control_faults``.
 from __future__ import annotations
 
 import contextlib
-import json
+import gc
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
+from emulator.core import jsonin
 from emulator.core.clock import parse_instant
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
+from emulator.core.secrets import mask, masked
 
 
 async def health(request: Request) -> Response:
@@ -45,7 +49,9 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     api_key = named_tenant(request)
     runtime(request).reset(api_key)
-    return JSONResponse({"reset": "all" if api_key is None else "tenant", "api_key": api_key})
+    return JSONResponse(
+        {"reset": "all" if api_key is None else "tenant", "api_key": masked(api_key)}
+    )
 
 
 def _render_time(ts: float) -> str:
@@ -256,6 +262,22 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
     },
     {
         "api": "emulator",
+        "name": "control-access",
+        "kind": "control",
+        "description": (
+            "With --control-token (EMULATOR_CONTROL_TOKEN) every /_emulator call but health "
+            "needs Authorization: Bearer <token>; the inspector logs in once and gets a "
+            "session cookie. With a tenant config a tenant's own X-API-Key may make the "
+            "tenant-scoped calls on its own data (docs/security.md)."
+        ),
+        "example": (
+            "GET /_emulator/requests with Authorization: Bearer <token>\n"
+            'POST /_emulator/login {"token": "<token>"}\n'
+            "POST /_emulator/logout"
+        ),
+    },
+    {
+        "api": "emulator",
         "name": "introspection",
         "kind": "control",
         "description": (
@@ -275,7 +297,8 @@ async def list_tenants(request: Request) -> Response:
     tenants = runtime(request).tenants
     if tenants.open:
         return JSONResponse({"open": True, "defaults": tenants.defaults()})
-    return JSONResponse({"open": False, "tenants": [t.to_json() for t in tenants.listed()]})
+    listed = [{**t.to_json(), "api_key": mask(t.api_key)} for t in tenants.listed()]
+    return JSONResponse({"open": False, "tenants": listed})
 
 
 async def get_state(request: Request) -> Response:
@@ -284,28 +307,74 @@ async def get_state(request: Request) -> Response:
 
 
 async def put_state(request: Request) -> Response:
+    """Load a snapshot. Parsing, checking and writing the rows happen in a worker thread
+    (``jsonin.loads_in_pieces`` never holds the interpreter long; the body's chunks are
+    never even joined), so a 100 MB document does not stall other requests; only the
+    final swap runs on the event loop."""
     api_key = named_tenant(request)
-    document = await json_body(request)
+    chunks = [chunk async for chunk in request.stream() if chunk]
     rt = runtime(request)
-    clock = document.get("clock") if isinstance(document, dict) and api_key is None else None
-    if isinstance(clock, dict) and isinstance(clock.get("now"), str):
-        # A malformed instant is left for rt.restore, which names it.
-        with contextlib.suppress(ValueError, OverflowError):
-            check_clock_range(parse_instant(clock["now"]).timestamp())
-    try:
-        rt.restore(document, api_key)
-    except ValueError as exc:
-        raise ControlError(f"state document rejected: {exc}") from None
-    restored = rt.store.snapshot(api_key)["tenants"]
+    with _collector_paused(sum(map(len, chunks))):
+        document = await run_in_threadpool(_parse_state, chunks)
+        del chunks
+        clock = document.get("clock") if isinstance(document, dict) and api_key is None else None
+        if isinstance(clock, dict) and isinstance(clock.get("now"), str):
+            # A malformed instant is left for rt.prepare_restore, which names it.
+            with contextlib.suppress(ValueError, OverflowError):
+                check_clock_range(parse_instant(clock["now"]).timestamp())
+        try:
+            plan = await run_in_threadpool(rt.prepare_restore, document, api_key, owned=True)
+        except ValueError as exc:
+            raise ControlError(f"state document rejected: {exc}") from None
+        await run_in_threadpool(rt.store.write_restore, plan.store)
+        rt.finish_restore(plan)
+    restored = plan.store.tenants
     return JSONResponse(
         {
             "restored": "all" if api_key is None else "tenant",
-            "api_key": api_key,
-            "tenants": sorted(restored),
-            "rows": sum(len(rows) for tables in restored.values() for rows in tables.values()),
+            "api_key": masked(api_key),
+            "tenants": sorted(
+                mask(name) for name, tables in restored.items() if any(tables.values())
+            ),
+            "rows": len(plan.store.rows),
             "seed": rt.store.seed,
         }
     )
+
+
+def _parse_state(chunks: list[bytes]) -> Any:
+    if all(not chunk.strip() for chunk in chunks):  # stops at the first non-blank chunk
+        raise ControlError("this endpoint needs a JSON body")
+    try:
+        return jsonin.loads_in_pieces(chunks, split_depth=4)
+    except jsonin.JsonInputError as exc:
+        raise ControlError(f"body is not valid JSON: {exc}") from None
+
+
+# A document this large is restored without the cyclic garbage collector (see below).
+_LARGE_DOCUMENT = 8 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Keep Python's cyclic collector from walking a large document while it is built.
+
+    A full collection visits every element of every list it tracks: with a 100 MB
+    snapshot (tens of millions of elements) one pass holds the interpreter for half a
+    second, and the worker thread building the document triggers passes as it goes,
+    each a stall of the event loop. So the collector waits until the document is in
+    place, which is then frozen (``gc.freeze``): a parsed snapshot holds no cycles,
+    refcounting frees it when it is replaced, and later collections need not walk it.
+    """
+    if size < _LARGE_DOCUMENT or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 # The virtual clock stays where every time derived from it (ids, 24-hour caps, 48-hour
@@ -324,13 +393,14 @@ def check_clock_range(timestamp: float) -> None:
 
 
 async def json_body(request: Request) -> Any:
-    """The request's JSON body, or a 400 control error saying why it is not."""
+    """The request's JSON body, or a 400 control error saying why it is not (hostile
+    input included: huge numbers, deep nesting, NaN; ``emulator.core.jsonin``)."""
     raw = await request.body()
     if not raw.strip():
         raise ControlError("this endpoint needs a JSON body")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return jsonin.loads(raw)
+    except jsonin.JsonInputError as exc:
         raise ControlError(f"body is not valid JSON: {exc}") from None
 
 

@@ -7,6 +7,9 @@ acts on that tenant's rules only: ``PUT`` replaces them and leaves other tenants
 rules alone, ``POST`` scopes the new rule to it, ``DELETE`` clears only its rules.
 ``GET`` shows each rule with its ``matches``, ``hits`` and ``expired`` so a test can
 assert what was injected.
+The listing shows only the named tenant's rules, and one rule is found only if it is
+that tenant's: that is how a tenant's own key uses these calls (``control.access``).
+Keys show as masked fingerprints.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.faults import FaultError, FaultRule
 from emulator.core.runtime import runtime
+from emulator.core.secrets import key_matches, mask, masked, resolve
 
 
 async def list_faults(request: Request) -> Response:
     rt = runtime(request)
-    return JSONResponse({"seed": rt.store.seed, "rules": _rules(rt.faults.rules())})
+    scope = _scope(request)
+    rules = [r for r in rt.faults.rules() if _owned(r, scope)]
+    return JSONResponse({"seed": rt.store.seed, "rules": _rules(rules)})
 
 
 async def replace_faults(request: Request) -> Response:
@@ -63,7 +69,7 @@ async def add_fault(request: Request) -> Response:
         rule = runtime(request).faults.add(_scoped(body, api_key, "") if api_key else body)
     except FaultError as exc:
         raise ControlError(str(exc)) from None
-    return JSONResponse(rule.to_json(), status_code=201)
+    return JSONResponse(_rule(rule), status_code=201)
 
 
 def _scoped(doc: Any, api_key: str, where: str) -> Any:
@@ -74,8 +80,8 @@ def _scoped(doc: Any, api_key: str, where: str) -> Any:
     own = doc.get("api_key")
     if own is not None and own != api_key:
         raise ControlError(
-            f"{where}the rule's api_key {own!r} differs from the tenant the request names "
-            f"({api_key!r}); name it once, in the X-API-Key header",
+            f"{where}the rule's api_key {mask(own)} differs from the tenant the request "
+            f"names ({mask(api_key)}); name it once, in the X-API-Key header",
             error_code="conflicting_api_key",
         )
     return {**doc, "api_key": api_key}
@@ -91,25 +97,46 @@ def _check_ids(documents: list[Any], taken: set[str]) -> None:
 
 
 async def clear_faults(request: Request) -> Response:
-    return JSONResponse({"deleted": runtime(request).faults.clear(named_tenant(request))})
+    faults = runtime(request).faults
+    scope = _scope(request)
+    if scope is not None:
+        scope = resolve(scope, (r.api_key for r in faults.rules()))
+    return JSONResponse({"deleted": faults.clear(scope)})
 
 
 async def get_fault(request: Request) -> Response:
     rule = runtime(request).faults.get(request.path_params["rule_id"])
-    if rule is None:
+    if rule is None or not _owned(rule, _scope(request)):
         raise _no_rule(request.path_params["rule_id"])
-    return JSONResponse(rule.to_json())
+    return JSONResponse(_rule(rule))
 
 
 async def delete_fault(request: Request) -> Response:
     rule_id = request.path_params["rule_id"]
-    if not runtime(request).faults.remove(rule_id):
+    faults = runtime(request).faults
+    rule = faults.get(rule_id)
+    if rule is None or not _owned(rule, _scope(request)) or not faults.remove(rule_id):
         raise _no_rule(rule_id)
     return JSONResponse({"deleted": 1})
 
 
+def _scope(request: Request) -> str | None:
+    """The tenant the request names (None: every rule)."""
+    return named_tenant(request)
+
+
+def _owned(rule: FaultRule, scope: str | None) -> bool:
+    return scope is None or (rule.api_key is not None and key_matches(rule.api_key, scope))
+
+
+def _rule(rule: FaultRule) -> dict[str, Any]:
+    out = rule.to_json()
+    out["api_key"] = masked(rule.api_key)
+    return out
+
+
 def _rules(rules: list[FaultRule]) -> list[dict[str, Any]]:
-    return [r.to_json() for r in rules]
+    return [_rule(r) for r in rules]
 
 
 def _no_rule(rule_id: str) -> ControlError:

@@ -16,6 +16,7 @@ from typing import Any, Final
 from starlette.requests import HTTPConnection
 
 from emulator.core.errors import ControlError
+from emulator.core.secrets import mask
 
 HEADER: Final = "x-api-key"
 QUERY: Final = "api_key"
@@ -44,7 +45,7 @@ def named_tenant(
             raise ControlError(f"{where} must not be empty; name a tenant or leave it out")
     names = {value for _, value in forms}
     if len(names) > 1:
-        listed = ", ".join(f"{where} says {value!r}" for where, value in forms)
+        listed = ", ".join(f"{where} says {mask(value)}" for where, value in forms)
         raise ControlError(
             f"the tenant is named twice, differently ({listed}); "
             "name it once, in the X-API-Key header",

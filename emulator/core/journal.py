@@ -11,6 +11,11 @@ Besides the summary line, each entry keeps what is free to keep: the request's a
 the response's header lists (references to what the server handed over, not copies),
 the response's size and its first ``EXCERPT_BYTES`` bytes. Bodies are never kept.
 ``Entry.detail_json`` shows them with credentials masked (``emulator.core.secrets``).
+
+Keys are kept as sent (a tenant's own entries are found by its key) and never shown:
+``Entry.to_json`` renders a key as its masked fingerprint (``emulator.core.secrets``),
+rejected keys included, and masks credential-like query parameters; a filter takes
+either the key or the fingerprint a listing showed.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.headers import header
-from emulator.core.secrets import mask, masked_headers
+from emulator.core.secrets import key_matches, mask, mask_query, masked, masked_headers
 
 CONTROL_PREFIX = "/_emulator"
 EXCERPT_BYTES = 256
@@ -55,10 +60,10 @@ class Entry:
             "time": render_time(self.time),
             "method": self.method,
             "path": self.path,
-            "query": self.query,
+            "query": mask_query(self.query),
             "status": self.status,
             "duration_ms": round(self.duration_ms, 3),
-            "api_key": self.api_key,
+            "api_key": masked(self.api_key),
             "vendor": self.vendor,
             "fault": self.fault,
         }
@@ -117,7 +122,6 @@ Row = tuple[
     float, str, str, str, int, float, str | None, str | None, Headers, Headers | None, int,
     bytes | None,
 ]  # fmt: skip
-_API_KEY = 6  # Row's index of api_key
 
 
 class Journal:
@@ -188,7 +192,7 @@ class Journal:
             if (
                 (method and row[1] != method)
                 or (path_prefix and not path.startswith(path_prefix))
-                or (api_key is not None and row[_API_KEY] != api_key)
+                or (api_key is not None and not key_matches(row[6], api_key))
                 or (faulted is not None and (row[7] is not None) != faulted)
                 or (status and not status_matches(status, row[4]))
             ):
@@ -207,7 +211,8 @@ class Journal:
         if api_key is None:
             self._rows.clear()
         else:
-            kept = [(n, row) for n, row in self._rows if row[_API_KEY] != api_key]
+            # Index 6 is the api_key (a literal index keeps its type for mypy).
+            kept = [(n, row) for n, row in self._rows if not key_matches(row[6], api_key)]
             self._rows.clear()
             self._rows.extend(kept)
         return before - len(self._rows)
