@@ -53,13 +53,20 @@ Launch = Callable[..., Live]
 
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Launch]:
-    """``launch("kintsugi.min_voice_seconds=1", ...)``: start a server with settings."""
+    """``launch("kintsugi.min_voice_seconds=1", ..., args=(flags,), env={...})``: start a
+    server with settings."""
     started: list[Live] = []
 
-    def start(*assignments: str) -> Live:
+    def start(
+        *assignments: str,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        log_level: str = "warning",
+    ) -> Live:
         log = tmp_path / f"server-{len(started)}.log"
         extra = [arg for a in assignments for arg in ("--set", a)]
-        live = Live(procs.emulator("--log-level", "warning", *extra, log=str(log)), log)
+        server = procs.emulator("--log-level", log_level, *args, *extra, env=env, log=str(log))
+        live = Live(server, log)
         started.append(live)
         return live
 

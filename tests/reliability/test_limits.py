@@ -13,7 +13,6 @@ The socket timeouts below only stop a hung test; nothing here asserts on speed.
 
 from __future__ import annotations
 
-import json
 import select
 import socket
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from emulator.bench import flows
 from tests.reliability.conftest import Launch, Live, mb
+from tests.support.rawhttp import chunk, head, read_answer
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -60,38 +60,9 @@ class Answer:
         )
 
 
-def _head(path: str, headers: dict[str, str]) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def _chunk(data: bytes) -> bytes:
-    return b"%x\r\n" % len(data) + data + b"\r\n"
-
-
 def _read_answer(sock: socket.socket) -> tuple[int, Any]:
-    sock.setblocking(True)
-    sock.settimeout(60)  # a hang guard only
-    data = b""
-    while b"\r\n\r\n" not in data:
-        more = sock.recv(65536)
-        if not more:
-            raise AssertionError(f"connection closed without an answer: {data!r}")
-        data += more
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    while len(rest) < length:
-        more = sock.recv(65536)
-        if not more:
-            break
-        rest += more
-    return status, json.loads(rest[:length]) if length else None
+    status, _, body = read_answer(sock)
+    return status, body
 
 
 def stream_until_answer(
@@ -107,10 +78,10 @@ def stream_until_answer(
             if declared is not None
             else {"Transfer-Encoding": "chunked"}
         )
-        sock.sendall(_head(path, {**headers, "Content-Type": MULTIPART, **framing}))
-        sock.sendall(FILE_PART if declared is not None else _chunk(FILE_PART))
+        sock.sendall(head(path, {**headers, "Content-Type": MULTIPART, **framing}))
+        sock.sendall(FILE_PART if declared is not None else chunk(FILE_PART))
         block = bytes(256 * 1024)
-        piece = block if declared is not None else _chunk(block)
+        piece = block if declared is not None else chunk(block)
         sock.setblocking(False)
         sent = 0
         deadline = time.monotonic() + 120  # hang guard
@@ -193,8 +164,8 @@ def test_stalled_body_gets_408_while_others_are_served(launch: Launch) -> None:
     ]
     for path, headers, body in expected:
         sock = socket.create_connection(("127.0.0.1", live.port))
-        head = {**headers, "Content-Type": MULTIPART, "Content-Length": str(MB)}
-        sock.sendall(_head(path, head) + FILE_PART + bytes(1000))  # ...and nothing more
+        framing = {**headers, "Content-Type": MULTIPART, "Content-Length": str(MB)}
+        sock.sendall(head(path, framing) + FILE_PART + bytes(1000))  # ...and nothing more
         stalled.append((sock, body))
     started = time.monotonic()
     served = 0
