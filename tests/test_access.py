@@ -112,7 +112,6 @@ def test_global_calls_need_the_token(tenants: TestClient) -> None:
         ("GET", "/_emulator/clock"),
         ("POST", "/_emulator/clock"),
         ("PUT", "/_emulator/progression"),
-        ("PUT", "/_emulator/faults"),
         ("GET", "/_emulator/contract"),
     ]:
         refused = tenants.request(method, path, headers=A)
@@ -153,7 +152,11 @@ def test_a_tenant_manages_only_its_own_fault_rules(tenants: TestClient) -> None:
     smuggled = tenants.post(
         "/_emulator/faults", headers=A, json={"api_key": "team-b", "latency_ms": 1}
     )
-    assert smuggled.json()["api_key"] == mask("team-a")  # the caller's, whatever it says
+    assert (smuggled.status_code, smuggled.json()["error"]) == (400, "conflicting_api_key")
+    assert "team-b" not in smuggled.text  # the message masks both keys
+    mine_again = tenants.put("/_emulator/faults", headers=A, json=[{"latency_ms": 2}] * 2)
+    assert [r["api_key"] for r in mine_again.json()["rules"]] == [mask("team-a")] * 2
+    assert len(tenants.get("/_emulator/faults", headers=BEARER).json()["rules"]) == 4
     assert tenants.delete("/_emulator/faults", headers=A).json() == {"deleted": 2}
     assert len(tenants.get("/_emulator/faults", headers=BEARER).json()["rules"]) == 2
 

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 
 
@@ -70,8 +71,8 @@ def test_two_different_names_are_a_400_that_says_so(
     )
     assert r.status_code == 400
     assert r.json()["error"] == "conflicting_api_key"
-    assert "'team-a'" in r.json()["message"]
-    assert "'team-b'" in r.json()["message"]
+    assert mask("team-a") in r.json()["message"]  # keys are named by fingerprint only
+    assert mask("team-b") in r.json()["message"]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), TENANT_ENDPOINTS)
@@ -90,7 +91,7 @@ def test_an_empty_header_is_refused(client: TestClient) -> None:
 
 def test_reset_by_header_resets_only_that_tenant(client: TestClient) -> None:
     r = client.post("/_emulator/reset", headers={"X-API-Key": "team-a"})
-    assert r.json() == {"reset": "tenant", "api_key": "team-a"}
+    assert r.json() == {"reset": "tenant", "api_key": mask("team-a")}
 
 
 def test_failure_switch_body_alias_and_header(client: TestClient) -> None:
@@ -99,7 +100,7 @@ def test_failure_switch_body_alias_and_header(client: TestClient) -> None:
         "/_emulator/callbacks/failures", json={"mode": "drop"}, headers={"X-API-Key": "k1"}
     )
     assert by_body.json() == by_header.json()
-    assert by_header.json()["switch"]["api_key"] == "k1"
+    assert by_header.json()["switch"]["api_key"] == mask("k1")
     clash = client.put(
         "/_emulator/callbacks/failures",
         json={"mode": "drop", "api_key": "k2"},
@@ -116,18 +117,20 @@ def test_fault_rules_by_header_are_scoped_and_replace_only_that_tenants(
     added = client.post(
         "/_emulator/faults", json={"action": "throttle"}, headers={"X-API-Key": "mine"}
     )
-    assert added.json()["api_key"] == "mine"
+    assert added.json()["api_key"] == mask("mine")
     replaced = client.put(
         "/_emulator/faults",
         json=[{"action": "latency", "latency_ms": 5}],
         headers={"X-API-Key": "mine"},
     )
-    assert [r["api_key"] for r in replaced.json()["rules"]] == ["mine"]
+    assert [r["api_key"] for r in replaced.json()["rules"]] == [mask("mine")]
     rules = client.get("/_emulator/faults").json()["rules"]
-    assert sorted((r["api_key"], r["action"]) for r in rules) == [
-        ("mine", "latency"),
-        ("other", "throttle"),
-    ]
+    assert sorted((r["api_key"], r["action"]) for r in rules) == sorted(
+        [(mask("mine"), "latency"), (mask("other"), "throttle")]
+    )
+    # Naming a tenant narrows the listing to its rules.
+    mine = client.get("/_emulator/faults", headers={"X-API-Key": "mine"}).json()["rules"]
+    assert [r["action"] for r in mine] == ["latency"]
     clash = client.post(
         "/_emulator/faults",
         json={"action": "throttle", "api_key": "other"},

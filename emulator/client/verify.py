@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from emulator.client.errors import RequestNotFound
 from emulator.client.types import Delivery, JournalEntry
+from emulator.core.secrets import mask
 
 NEAREST = 5
 
@@ -35,7 +36,7 @@ class Expected:
         return (
             entry["method"] == self.method
             and _path_matches(self.path, entry["path"])
-            and (self.api_key is None or entry["api_key"] == self.api_key)
+            and (self.api_key is None or same_key(entry["api_key"], self.api_key))
         )
 
     def describe(self) -> str:
@@ -57,6 +58,11 @@ def _path_matches(pattern: str, path: str) -> bool:
     return path == pattern
 
 
+def same_key(shown: str | None, key: str) -> bool:
+    """Whether a journal entry's key (shown as a masked fingerprint) is ``key``."""
+    return shown is not None and (shown == key or shown == mask(key))
+
+
 def path_similarity(pattern: str, path: str) -> float:
     """1.0 for a match; otherwise the mean of segment and character similarity."""
     if _path_matches(pattern, path):
@@ -71,7 +77,7 @@ def similarity(expected: Expected, entry: JournalEntry) -> float:
     """How near a received request is to the expected one, 0..1."""
     score = 0.6 * path_similarity(expected.path, entry["path"])
     score += 0.25 if entry["method"] == expected.method else 0.0
-    if expected.api_key is None or entry["api_key"] == expected.api_key:
+    if expected.api_key is None or same_key(entry["api_key"], expected.api_key):
         score += 0.15
     return score
 
@@ -82,8 +88,8 @@ def differences(expected: Expected, entry: JournalEntry) -> list[str]:
         found.append(f"method {entry['method']}, expected {expected.method}")
     if not _path_matches(expected.path, entry["path"]):
         found.append(f"path {entry['path']}, expected {expected.path}")
-    if expected.api_key is not None and entry["api_key"] != expected.api_key:
-        found.append(f"X-API-Key {entry['api_key']!r}, expected {expected.api_key!r}")
+    if expected.api_key is not None and not same_key(entry["api_key"], expected.api_key):
+        found.append(f"X-API-Key {entry['api_key']!r}, expected {mask(expected.api_key)!r}")
     return found
 
 

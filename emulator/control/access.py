@@ -12,11 +12,12 @@ Three cases (docs/security.md is the threat model):
   tenant-scoped calls (``TENANT_CALLS``) on its own data only; everything global or
   cross-tenant needs the token (and is refused outright when none is set).
 
-A tenant's calls are scoped by one rule, not per endpoint: the query parameter
-``api_key`` must name the caller (its absence is filled in with the caller's key), and
-every tenant-scoped endpoint reads its scope from ``api_key`` (the vendor controls
-read ``X-API-Key``, which is the caller). A call not listed in ``TENANT_CALLS`` needs
-the token: a new control route is closed to tenants until someone decides otherwise.
+A tenant's calls need no scoping rule per endpoint: a control call names its tenant by
+``X-API-Key`` (``core.control_tenant``), and for a tenant's call that header is the
+caller. ``?api_key=`` naming anyone else is refused here (the query is rewritten to
+name the caller, so every alias agrees); a body naming another is the endpoints' own
+``conflicting_api_key``. A call not listed in ``TENANT_CALLS`` needs the token: a new
+control route is closed to tenants until someone decides otherwise.
 
 Browsers: a control call whose ``Origin`` is not the server it is sent to is refused
 (a web page must not drive a developer's loopback emulator), and a cookie-authenticated
@@ -73,7 +74,7 @@ TENANT_CALLS: Final = (
     "GET PUT /state",
     "POST /advance",
     "POST /demo",
-    "GET POST DELETE /faults",
+    "GET PUT POST DELETE /faults",
     "GET DELETE /faults/{x}",
     "GET DELETE /callbacks",
     "GET PUT DELETE /callbacks/failures",

@@ -53,7 +53,12 @@ class Env:
         )
 
     def flush(self) -> None:
-        r = self.api.client.post("/_emulator/callbacks/flush", params={"timeout": 30})
+        # The tenant's own key: with a tenant file it is the control call's credential.
+        r = self.api.client.post(
+            "/_emulator/callbacks/flush",
+            params={"timeout": 30},
+            headers={"x-api-key": self.api.key},
+        )
         assert r.status_code == 200, r.text
 
 

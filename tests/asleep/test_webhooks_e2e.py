@@ -201,7 +201,11 @@ def record(http: httpx.Client, case: Case, url: str) -> Night:
         close["callback_url"] = url + "/closed"
     r = http.post(f"/ai/v1/sessions/{sid}/close", headers=headers, json=close or None)
     assert r.status_code == 200, r.text
-    flushed = http.post("/_emulator/callbacks/flush", params={"api_key": case.key, "timeout": 30})
+    flushed = http.post(
+        "/_emulator/callbacks/flush",
+        headers={"x-api-key": case.key},
+        params={"api_key": case.key, "timeout": 30},
+    )
     assert flushed.status_code == 200, flushed.text
     return Night(
         user=user,
@@ -264,7 +268,9 @@ def test_a_night_over_http_delivers_every_callback(
 ) -> None:
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         night = record(http, case, receiver.url)
-        log = http.get("/_emulator/callbacks", params={"api_key": case.key}).json()
+        log = http.get(
+            "/_emulator/callbacks", headers={"x-api-key": case.key}, params={"api_key": case.key}
+        ).json()
     got: list[Received] = [r for r in receiver.received if r.headers["x-api-key"] == case.key]
     windows = expected_windows(EPOCHS, case.cadence)
 
@@ -395,9 +401,9 @@ def _night_start(http: httpx.Client, key: str, url: str) -> tuple[dict[str, str]
 
 
 def _log(http: httpx.Client, key: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = http.get("/_emulator/callbacks", params={"api_key": key}).json()[
-        "callbacks"
-    ]
+    found: list[dict[str, Any]] = http.get(
+        "/_emulator/callbacks", headers={"x-api-key": key}, params={"api_key": key}
+    ).json()["callbacks"]
     return found
 
 
@@ -425,7 +431,12 @@ def test_500_then_200_is_retried_and_the_session_keeps_its_order(server: Emulato
         headers, sid = _night_start(http, key, receiver.url)
         r, close_ms = _timed(http, "POST", f"/ai/v1/sessions/{sid}/close", headers=headers)
         assert r.status_code == 200
-        assert http.post("/_emulator/callbacks/flush", params={"api_key": key}).status_code == 200
+        assert (
+            http.post(
+                "/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key}
+            ).status_code
+            == 200
+        )
         log = _log(http, key)
     first, done = log
     assert (first["event"], done["event"]) == ("INFERENCE_COMPLETE", "SESSION_COMPLETE")
@@ -454,7 +465,12 @@ def test_a_refusing_receiver_is_retried_on_the_schedule_then_given_up(
             _timed(http, "GET", f"/data/v3/sessions/{sid}", headers=headers)[1] for _ in range(5)
         ]
         assert http.post(f"/ai/v1/sessions/{sid}/close", headers=headers).status_code == 200
-        assert http.post("/_emulator/callbacks/flush", params={"api_key": key}).status_code == 200
+        assert (
+            http.post(
+                "/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key}
+            ).status_code
+            == 200
+        )
         log = _log(http, key)
     assert [d["event"] for d in log] == ["INFERENCE_COMPLETE", "SESSION_COMPLETE"]
     for d in log:
@@ -484,7 +500,12 @@ def test_a_receiver_that_times_out_does_not_hold_up_the_emulator(server: Emulato
         r, close_ms = _timed(http, "POST", f"/ai/v1/sessions/{sid}/close", headers=headers)
         assert r.status_code == 200
         during = _log(http, key)
-        assert http.post("/_emulator/callbacks/flush", params={"api_key": key}).status_code == 200
+        assert (
+            http.post(
+                "/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key}
+            ).status_code
+            == 200
+        )
         log = _log(http, key)
     # The upload that caused the callback, the reads and the close were all answered
     # while the callback was still under way (each attempt hangs until the timeout).
@@ -546,15 +567,15 @@ def test_time_completes_sessions_and_fires_callbacks_without_a_read() -> None:
         other["x-user-id"] = http.post("/ai/v1/users", headers=other).json()["result"]["user_id"]
         r = http.post("/ai/v1/sessions", headers=other, json={"callback_url": receiver.url})
         left_open = r.json()["result"]["session_id"]
-        http.post("/_emulator/callbacks/flush", params={"api_key": key})
+        http.post("/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key})
         before = [d["event"] for d in _log(http, key)]
         # 61 s later the analysis of the closed one is done: its SESSION_COMPLETE goes
         # out without anybody reading the session.
         assert http.post("/_emulator/clock", json={"advance": 61}).status_code == 200
-        http.post("/_emulator/callbacks/flush", params={"api_key": key})
+        http.post("/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key})
         after_close = [(d["session_id"], d["event"]) for d in _log(http, key)]
         assert http.post("/_emulator/clock", json={"advance": 86400}).status_code == 200
-        http.post("/_emulator/callbacks/flush", params={"api_key": key})
+        http.post("/_emulator/callbacks/flush", headers={"x-api-key": key}, params={"api_key": key})
         after_cap = [(d["session_id"], d["event"]) for d in _log(http, key)]
         # Nobody read the capped session; it was ended at +24 h, then analysed.
         state = http.get(f"/data/v3/sessions/{left_open}", headers=other).json()["result"]

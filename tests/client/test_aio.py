@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from emulator.client import AsyncEmulatorClient, ControlAPIError, RequestNotFound, WaitTimeout
+from emulator.core.secrets import mask
 from emulator.testing import EmulatorServer
 from tests.test_outbox import Receiver
 
@@ -23,7 +24,7 @@ def test_the_async_twin_does_what_the_sync_client_does(emulator_server: Emulator
             httpx.AsyncClient(base_url=base, headers={"x-api-key": KEY}) as vendor,
         ):
             assert (await emu.health())["status"] == "ok"
-            assert await emu.reset() == {"reset": "tenant", "api_key": KEY}
+            assert await emu.reset() == {"reset": "tenant", "api_key": mask(KEY)}
             await emu.set_progression("kintsugi", "manual")
             r = await vendor.post("/v2/initiate", json={"user_id": "p", "is_initiated": True})
             assert r.status_code == 201
@@ -31,7 +32,7 @@ def test_the_async_twin_does_what_the_sync_client_does(emulator_server: Emulator
             with pytest.raises(RequestNotFound, match="Nearest requests"):
                 await emu.assert_requested("GET", "/v2/initiate")
             rule = await emu.add_fault(action="latency", latency_ms=1)
-            assert rule["api_key"] == KEY
+            assert rule["api_key"] == mask(KEY)
             with pytest.raises(ControlAPIError) as caught:
                 await emu.fault("missing")
             assert caught.value.error == "not_found"

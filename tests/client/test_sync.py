@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from emulator.client import ControlAPIError, EmulatorClient, RequestNotFound, WaitTimeout
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer, speech_wav
 from tests.test_outbox import Receiver
@@ -55,9 +56,9 @@ def test_health_scenarios_tenants(emu: EmulatorClient) -> None:
 def test_reset_names_the_bound_tenant_and_an_unbound_client_resets_all(
     emu: EmulatorClient,
 ) -> None:
-    assert emu.reset() == {"reset": "tenant", "api_key": KEY}
+    assert emu.reset() == {"reset": "tenant", "api_key": mask(KEY)}
     assert emu.with_api_key(None).reset() == {"reset": "all", "api_key": None}
-    assert emu.reset(api_key="other") == {"reset": "tenant", "api_key": "other"}
+    assert emu.reset(api_key="other") == {"reset": "tenant", "api_key": mask("other")}
 
 
 def test_clock_and_progression(emu: EmulatorClient) -> None:
@@ -100,13 +101,17 @@ def test_forced_outcome_manual_progression_and_advance(
 def test_faults_are_scoped_to_the_bound_tenant(emu: EmulatorClient) -> None:
     emu.with_api_key(None).add_fault(action="throttle", path="/v1/*", api_key="someone-else")
     rule = emu.add_fault({"action": "error", "path": "/v2/*"}, status=500)
-    assert rule["api_key"] == KEY
+    assert rule["api_key"] == mask(KEY)
     assert emu.fault(rule["id"])["action"] == "error"
     replaced = emu.set_faults([{"action": "latency", "latency_ms": 1}])
     assert [r["action"] for r in replaced] == ["latency"]
-    assert sorted(r["api_key"] or "" for r in emu.faults()) == [KEY, "someone-else"]
+    assert [r["api_key"] for r in emu.faults()] == [mask(KEY)]  # the bound tenant's only
+    assert sorted(r["api_key"] or "" for r in emu.with_api_key(None).faults()) == sorted(
+        [mask(KEY), mask("someone-else")]
+    )
     assert emu.clear_faults() == 1
-    assert emu.delete_fault(emu.faults()[0]["id"]) == 1
+    everyone = emu.with_api_key(None)  # another tenant's rule is not the bound tenant's
+    assert everyone.delete_fault(everyone.faults()[0]["id"]) == 1
 
 
 def test_errors_carry_the_control_error_body(emu: EmulatorClient) -> None:
@@ -149,7 +154,7 @@ def test_assert_requested_lists_the_nearest_requests(
     nearest = lines[lines.index("Nearest requests received (closest first):") + 1]
     assert "POST /v2/initiate" in nearest
     assert "path /v2/initiate, expected /v2/initiate/" in nearest
-    assert "X-API-Key 'client-key', expected 'other-key'" in nearest
+    assert f"X-API-Key {mask(KEY)!r}, expected {mask('other-key')!r}" in nearest
     assert message.index("/v2/predict/users") < message.index("/ai/v1/users")
     assert isinstance(caught.value, AssertionError)
 
@@ -164,7 +169,7 @@ def test_a_request_under_another_key_is_a_near_miss(
     )
     with pytest.raises(RequestNotFound) as caught:
         emu.assert_requested("POST", "/v2/initiate")  # the bound tenant, by default
-    assert "X-API-Key 'someone-else', expected 'client-key'" in str(caught.value)
+    assert f"X-API-Key {mask('someone-else')!r}, expected {mask(KEY)!r}" in str(caught.value)
     assert emu.with_api_key(None).assert_requested("POST", "/v2/initiate")
 
 
@@ -189,7 +194,7 @@ def test_synthetic_night_deliveries_wait_for_redeliver_and_failure_switch(
     with Receiver() as receiver:
         switch = emu.set_failure_switch("duplicate", remaining=1)
         assert switch is not None
-        assert switch["api_key"] == KEY
+        assert switch["api_key"] == mask(KEY)
         assert emu.failure_switches() == [switch]
         night = emu.synthetic_night(user, receiver.url, hours=2, version="V3")
         assert night["profile"] == "insomnia"
@@ -227,9 +232,9 @@ def test_snapshot_restore_and_demo(emu: EmulatorClient, vendor: httpx.Client) ->
     emu.reset()
     restored = emu.restore(document)
     assert restored["restored"] == "tenant"
-    assert restored["tenants"] == [KEY]
+    assert restored["tenants"] == [mask(KEY)]
     summary = emu.load_demo(api_key="demo-key")
-    assert summary["api_key"] == "demo-key"
+    assert summary["api_key"] == mask("demo-key")
 
 
 def test_token_and_tenant_travel_as_headers() -> None:
