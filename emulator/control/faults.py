@@ -79,9 +79,9 @@ def _scoped(doc: Any, api_key: str, where: str) -> Any:
         return doc
     own = doc.get("api_key")
     if own is not None and own != api_key:
+        shown = mask(own) if isinstance(own, str) else repr(own)
         raise ControlError(
-            f"{where}the rule's api_key {mask(own) if isinstance(own, str) else own!r} "
-            "differs from the tenant the request "
+            f"{where}the rule's api_key {shown} differs from the tenant the request "
             f"names ({mask(api_key)}); name it once, in the X-API-Key header",
             error_code="conflicting_api_key",
         )
