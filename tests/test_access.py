@@ -269,3 +269,47 @@ def test_zero_config_hides_excerpts_from_callers_without_the_key() -> None:
         assert listed["response_excerpt"] is None
         assert listed["response_excerpt_hidden"] is True
         assert _excerpt(client, delivery, {"x-api-key": "k1"}) == "internal metadata: secret-value"
+
+
+def test_a_browser_without_a_session_is_sent_to_the_login_form_then_back() -> None:
+    with TestClient(create_app(Settings(control_token=TOKEN)), follow_redirects=False) as c:
+        html_accept = {"Accept": "text/html"}
+        page = c.get("/_emulator/ui/webhooks", params={"tenant": "demo-key"}, headers=html_accept)
+        assert page.status_code == 303
+        assert page.headers["location"] == (
+            "/_emulator/login?next=%2F_emulator%2Fui%2Fwebhooks%3Ftenant%3Ddemo-key"
+        )
+        form = c.get(page.headers["location"])
+        assert form.status_code == 200
+        assert 'name="next" value="/_emulator/ui/webhooks?tenant=demo-key"' in form.text
+        assert c.get("/_emulator/ui/", headers={"Accept": "application/json"}).status_code == 401
+        back = c.post("/_emulator/login", data={"token": TOKEN, "next": "/_emulator/ui/webhooks"})
+        assert (back.status_code, back.headers["location"]) == (303, "/_emulator/ui/webhooks")
+        # The inspector passes the session on to its in-process control calls.
+        assert c.get("/_emulator/ui/", headers=html_accept).status_code == 200
+        assert c.get("/_emulator/ui/journal", headers=html_accept).status_code == 200
+
+
+def test_the_session_value_works_as_a_bearer_and_the_token_is_never_it() -> None:
+    app = create_app(Settings(control_token=TOKEN))
+    with TestClient(app) as client:
+        session = app.emulator_access.session_cookie()  # type: ignore[attr-defined]
+        assert session is not None
+        assert TOKEN not in session
+        ok = client.get("/_emulator/requests", headers={"Authorization": f"Bearer {session}"})
+        assert ok.status_code == 200
+        form = client.get("/_emulator/login", params={"next": "//evil.example/x"})
+        assert 'value="/_emulator/ui/"' in form.text  # an off-site next is dropped
+
+
+def test_a_fingerprint_names_a_tenant_but_does_not_reveal_its_excerpts() -> None:
+    app = create_app()
+    outbox = wire(app, httpx.MockTransport(_Echo()))
+    with TestClient(app) as client:
+        delivery = _delivered(client, outbox, "k1")
+        by_key = client.get("/_emulator/callbacks", params={"api_key": "k1"}).json()
+        by_print = client.get("/_emulator/callbacks", params={"api_key": mask("k1")}).json()
+        assert [d["id"] for d in by_key["callbacks"]] == [delivery]
+        assert [d["id"] for d in by_print["callbacks"]] == [delivery]
+        assert by_key["callbacks"][0]["attempts"][0]["response_excerpt"] is not None
+        assert by_print["callbacks"][0]["attempts"][0]["response_excerpt"] is None

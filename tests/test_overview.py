@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 
 START = "2025-03-01T12:00:00Z"
@@ -37,9 +38,10 @@ def test_keys_holding_state_with_counts_per_vendor() -> None:
 def test_configured_keys_come_first_even_when_empty(tmp_path: Path) -> None:
     config = tmp_path / "tenants.json"
     config.write_text(json.dumps({"keys": {"zeta": {}, "alpha": {}}}))
-    with TestClient(create_app(Settings(config=str(config)))) as client:
+    settings = Settings(config=str(config), control_token="op")
+    with TestClient(create_app(settings)) as client:
         client.post("/ai/v1/users", headers={"x-api-key": "alpha"})
-        found = client.get("/_emulator/overview").json()
+        found = client.get("/_emulator/overview", headers={"Authorization": "Bearer op"}).json()
     assert [(t["api_key"], t["configured"]) for t in found["tenants"]] == [
         ("zeta", True),
         ("alpha", True),
@@ -53,6 +55,9 @@ def test_pages_and_bad_paging() -> None:
             client.post("/ai/v1/users", headers={"x-api-key": key})
         page = client.get("/_emulator/overview", params={"limit": 2, "offset": 1}).json()
         assert [t["api_key"] for t in page["tenants"]] == ["k2", "k3"]
+        # The fingerprint another listing shows names the tenant too (?api_key=).
+        by_fingerprint = client.get("/_emulator/requests", params={"api_key": mask("k2")})
+        assert {e["api_key"] for e in by_fingerprint.json()["requests"]} == {mask("k2")}
         assert page["total"] == 3
         for params in ({"limit": "0"}, {"limit": "1001"}, {"offset": "-1"}, {"limit": "x"}):
             bad = client.get("/_emulator/overview", params=params)

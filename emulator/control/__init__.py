@@ -16,13 +16,13 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount, Route
 
 from emulator.control import (
-    access,
     callbacks,
     clock,
     contract,
     demo,
     endpoints,
     faults,
+    login,
     openapi,
     overview,
 )
@@ -42,7 +42,7 @@ def routes(rt: Runtime, *, document: Mapping[str, Any], record: contract.Record)
         *contract.routes(record),
         *demo.routes,
         *overview.routes,
-        *access.routes,
+        *login.routes,
     ]
     found = prefixed(PREFIX, own)
     for vendor in rt.vendors:

@@ -35,8 +35,7 @@ from typing import Final
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.errors import ControlError, EmulatorError
@@ -46,20 +45,15 @@ from emulator.core.tenants import Tenants
 
 PREFIX: Final = "/_emulator"
 COOKIE: Final = "emulator_control"
-# The inspector's login form lives here (served by the inspector); it must be reachable
-# without a session, like health and the login calls themselves. The demo's webhook
-# receiver is called by the emulator's own outbox, which sends no credentials (it keeps
-# nothing: it answers the status it is asked for).
-LOGIN_PAGE: Final = "/_emulator/ui/login"
+LOGIN: Final = f"{PREFIX}/login"
+# Reachable without credentials: health, the login form and calls, and the demo's
+# webhook receiver (called by the emulator's own outbox, which sends none; it keeps
+# nothing, it answers the status it is asked for).
 OPEN_PATHS: Final = frozenset(
-    {
-        f"{PREFIX}/health",
-        f"{PREFIX}/login",
-        f"{PREFIX}/logout",
-        f"{PREFIX}/demo/receiver",
-        LOGIN_PAGE,
-    }
+    {f"{PREFIX}/health", LOGIN, f"{PREFIX}/logout", f"{PREFIX}/demo/receiver"}
 )
+# Pages a browser opens: without credentials they are sent to the login form.
+UI: Final = f"{PREFIX}/ui/"
 REALM: Final = 'Bearer realm="vendor-emulator control API"'
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -123,10 +117,13 @@ class ControlAccess:
         if authorization is not None:
             # A credential that is presented must be right: no falling back to a key.
             bearer = _bearer(authorization)
-            if bearer is None or self.token is None:
+            if bearer is None or self.token is None or self._cookie is None:
                 return None, False
-            if hmac.compare_digest(bearer.encode(), self.token.encode()):
-                return TOKEN_HOLDER, False
+            # The session value is as good as the token: the inspector passes a logged-in
+            # browser's cookie on to its in-process control calls as a bearer.
+            for secret in (self.token, self._cookie):
+                if hmac.compare_digest(bearer.encode(), secret.encode()):
+                    return TOKEN_HOLDER, False
             return None, False
         if self.token is not None:
             cookie = _cookie(header(scope, b"cookie"), COOKIE)
@@ -176,6 +173,9 @@ class ControlAccessMiddleware:
             return
         try:
             self._check(scope)
+        except ToLogin as sent:
+            await sent.response(scope, receive, send)
+            return
         except EmulatorError as exc:
             response = JSONResponse(exc.to_body(), exc.status_code, headers=exc.headers or None)
             await response(scope, receive, send)
@@ -185,7 +185,8 @@ class ControlAccessMiddleware:
     def _check(self, scope: Scope) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
-        if not _same_origin(scope):
+        page = path.startswith(UI)  # the inspector answers a foreign form itself
+        if not page and not _same_origin(scope):
             raise forbidden(
                 "cross-origin control calls are refused: the Origin header names another server"
             )
@@ -193,10 +194,12 @@ class ControlAccessMiddleware:
             return
         caller, by_cookie = self.access.identify(scope)
         if caller is None:
+            if _browser_page(scope):
+                raise ToLogin(scope)
             raise unauthorized(self.access)
         scope.setdefault("state", {})["control_caller"] = caller
         if caller.operator:
-            if by_cookie and method not in _SAFE_METHODS and header(scope, b"origin") is None:
+            if by_cookie and method not in _SAFE_METHODS and not page and not _has_origin(scope):
                 # A cookie rides along on any request a browser makes; a state change
                 # made with one must say where it comes from.
                 raise forbidden("a call authenticated by the session cookie needs an Origin")
@@ -213,6 +216,21 @@ class ControlAccessMiddleware:
         scope["query_string"] = scoped_query(scope.get("query_string", b""), caller.tenant)
 
 
+class ToLogin(Exception):
+    """A browser opening a page without credentials: on to the login form."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope["path"])
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = scope["path"] + (f"?{query}" if query else "")
+        self.response = RedirectResponse(f"{LOGIN}?{urlencode({'next': target})}", 303)
+
+
+def _browser_page(scope: Scope) -> bool:
+    accept = header(scope, b"accept") or ""
+    return scope["method"] == "GET" and scope["path"].startswith(UI) and "text/html" in accept
+
+
 def scoped_query(raw: bytes, tenant: str) -> bytes:
     """The query string with ``api_key`` naming ``tenant``: added when absent, a 403
     when it names anyone else (the key itself or its masked fingerprint is accepted)."""
@@ -222,6 +240,12 @@ def scoped_query(raw: bytes, tenant: str) -> bytes:
         raise forbidden("a tenant's key may only address its own data (api_key names another)")
     kept = [(name, value) for name, value in pairs if name != "api_key"]
     return urlencode([*kept, ("api_key", tenant)], quote_via=quote).encode("latin-1")
+
+
+def access_of(request: Request) -> ControlAccess:
+    """The access rules of the app serving ``request``."""
+    found: ControlAccess = request.scope["app"].emulator_access
+    return found
 
 
 def caller_of(request: Request) -> Caller:
@@ -256,74 +280,6 @@ def _needs_token(access: ControlAccess, method: str, path: str) -> str:
     return what + " (Authorization: Bearer <control token>)"
 
 
-# --------------------------------------------------------------------------- login
-
-
-async def login(request: Request) -> Response:
-    """``POST /_emulator/login`` with ``token`` (form or JSON): sets the session cookie.
-
-    A form post may carry ``next`` (a path under /_emulator): the answer is then a
-    303 to it, so a plain HTML form works without script.
-    """
-    access = access_of(request)
-    fields = await _login_fields(request)
-    token = fields.get("token", "")
-    if not access.login_ok(token):
-        raise ControlError(
-            "wrong control token" if access.token else "this emulator has no control token",
-            status_code=401,
-            error_code="unauthorized",
-            headers={"WWW-Authenticate": REALM},
-        )
-    target = fields.get("next", "")
-    response: Response
-    if target.startswith(PREFIX + "/") and not urlsplit(target).netloc:
-        response = RedirectResponse(target, status_code=303)
-    else:
-        response = JSONResponse({"logged_in": True})
-    cookie = access.session_cookie()
-    assert cookie is not None
-    response.set_cookie(
-        COOKIE, cookie, path=PREFIX, httponly=True, samesite="strict", secure=_is_https(request)
-    )
-    return response
-
-
-async def logout(request: Request) -> Response:
-    """``POST /_emulator/logout``: forgets the session cookie."""
-    response = JSONResponse({"logged_in": False})
-    response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")
-    return response
-
-
-async def _login_fields(request: Request) -> dict[str, str]:
-    kind = request.headers.get("content-type", "")
-    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        async with request.form(max_files=0, max_fields=8) as form:
-            return {k: v for k, v in form.items() if isinstance(v, str)}
-    from emulator.control.endpoints import json_body
-
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise ControlError('login takes {"token": "..."} (JSON) or a form field token')
-    return {k: v for k, v in body.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def _is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def access_of(request: Request) -> ControlAccess:
-    found: ControlAccess = request.scope["app"].emulator_access
-    return found
-
-
-routes: list[BaseRoute] = [
-    Route("/login", login, methods=["POST"]),
-    Route("/logout", logout, methods=["POST"]),
-]
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -349,6 +305,10 @@ def _cookie(value: str | None, name: str) -> str | None:
         if sep and key == name:
             return found
     return None
+
+
+def _has_origin(scope: Scope) -> bool:
+    return header(scope, b"origin") is not None
 
 
 def _same_origin(scope: Scope) -> bool:

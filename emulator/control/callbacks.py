@@ -16,13 +16,13 @@ header; ``?api_key=`` and the failure switch's body ``"api_key"`` are aliases.
     GET    /callbacks/{id}             one delivery with every attempt
     POST   /callbacks/{id}/redeliver   send it again as a new delivery: 202 {"id", ...}
 
-``?api_key=K`` scopes every call to ``K``'s deliveries and switch (one delivery is
-found only if it is ``K``'s); that is how a tenant's own key uses them
-(``control.access`` fills it in). Keys show as masked fingerprints, the header
-``x-api-key`` of a delivery too. A delivery's ``response_excerpt`` (what the
-receiver answered) is shown only to its own tenant (a request carrying its key in
-``X-API-Key``) or to the holder of the control token: a callback URL may point
-anywhere, and the excerpt must not turn the emulator into a reflecting proxy.
+A tenant named (X-API-Key, or ``?api_key=``) scopes every call to its deliveries and
+switch (one delivery is found only if it is its); that is how a tenant's own key uses
+them. Keys show as masked fingerprints, the header ``x-api-key`` of a delivery too. A
+delivery's ``response_excerpt`` (what the receiver answered) is shown only to its own
+tenant (a request naming its key itself, in X-API-Key or ``?api_key=``; not by its
+fingerprint) or to the holder of the control token: a callback URL may point anywhere,
+and the excerpt must not turn the emulator into a reflecting proxy.
 """
 
 from __future__ import annotations
@@ -97,11 +97,14 @@ def _view(request: Request, delivery: Delivery, *, brief: bool = False) -> dict[
 
 
 def _reveals(request: Request, delivery: Delivery) -> bool:
-    """Whether this caller may read what the receiver answered."""
+    """Whether this caller may read what the receiver answered: the token holder, or a
+    request that names the delivery's key itself (knowing the key is the proof; its
+    masked fingerprint, which any listing shows, is not)."""
     caller = caller_of(request)
     if caller.operator and caller.authenticated:
         return True
-    return header(request.scope, b"x-api-key") == delivery.api_key
+    named = (header(request.scope, b"x-api-key"), request.query_params.get("api_key"))
+    return delivery.api_key in named
 
 
 def _found(request: Request, delivery_id: str) -> Delivery:

@@ -273,6 +273,7 @@ _CONTROL_SCENARIOS: list[dict[str, Any]] = [
         ),
         "example": (
             "GET /_emulator/requests with Authorization: Bearer <token>\n"
+            "GET /_emulator/login (the form)\n"
             'POST /_emulator/login {"token": "<token>"}\n'
             "POST /_emulator/logout"
         ),

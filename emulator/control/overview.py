@@ -32,6 +32,9 @@ def tenant_counts(rt: Runtime) -> list[dict[str, Any]]:
         is_configured = key in configured
         if not is_configured and not any(n for c in counts.values() for n in c.values()):
             continue  # a namespace some read touched, holding nothing
+        # The key itself, unlike every other listing: the inspector's tenant picker names
+        # the tenant with it (a fingerprint cannot travel in a header). A global call:
+        # with a control token it is the token holder's alone (docs/security.md).
         found.append({"api_key": key, "configured": is_configured, "counts": counts})
     return found
 

@@ -6,6 +6,8 @@ forms stay as aliases: ``?api_key=`` (every endpoint that had it) and, where a J
 carries the tenant (the callback failure switch, a fault rule), ``"api_key"`` in the
 body. Naming the tenant twice is fine when the names agree; when they differ the
 request is refused with a 400 that says which forms disagree, never resolved silently.
+A masked fingerprint (``team…6be2``, how every listing shows a key) names the known key
+it belongs to.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any, Final
 from starlette.requests import HTTPConnection
 
 from emulator.core.errors import ControlError
-from emulator.core.secrets import mask
+from emulator.core.runtime import runtime
+from emulator.core.secrets import is_masked, mask, resolve
 
 HEADER: Final = "x-api-key"
 QUERY: Final = "api_key"
@@ -43,6 +46,7 @@ def named_tenant(
     for where, value in forms:
         if value == "":
             raise ControlError(f"{where} must not be empty; name a tenant or leave it out")
+    forms = _resolved(request, forms)
     names = {value for _, value in forms}
     if len(names) > 1:
         listed = ", ".join(f"{where} says {mask(value)}" for where, value in forms)
@@ -52,3 +56,13 @@ def named_tenant(
             error_code="conflicting_api_key",
         )
     return forms[0][1] if forms else None
+
+
+def _resolved(request: HTTPConnection, forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The forms with a masked fingerprint (what every listing shows) replaced by the
+    key it belongs to, among the keys the emulator knows: a listed key names its tenant."""
+    if not any(is_masked(value) for _, value in forms):
+        return forms
+    rt = runtime(request)
+    known = [*rt.store.tenants(), *(t.api_key for t in rt.tenants.listed())]
+    return [(where, resolve(value, known)) for where, value in forms]

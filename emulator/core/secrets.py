@@ -71,9 +71,9 @@ def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
 
 
-# Query parameters whose values are credentials (``?api_key=``, ``?token=``): masked
-# wherever a query string is shown or logged.
-_SECRET_PARAM = re.compile(r"(?i)((?:^|&)[^=&]*(?:key|token|secret|password)[^=&]*=)([^&]*)")
+# Query parameters whose values are credentials (``?api_key=``, ``?token=``, the
+# inspector's ``?tenant=``): masked wherever a query string is shown or logged.
+_SECRET_PARAM = re.compile(r"(?i)((?:^|&)[^=&]*(?:key|token|secret|password|tenant)[^=&]*=)([^&]*)")
 
 
 def mask_query(query: str) -> str:

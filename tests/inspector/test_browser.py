@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from emulator.core.secrets import mask
 from emulator.inspector.charts import runs
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
@@ -118,7 +119,7 @@ def test_a_demo_walk_through_the_inspector(
 def _load_demo(driver: WebDriver, base: str) -> None:
     driver.get(f"{base}/_emulator/ui/controls")
     _css(driver, "button[data-load-demo]").click()
-    _wait(driver, lambda d: "Demo data loaded for demo-key" in d.page_source)
+    _wait(driver, lambda d: f"Demo data loaded for {mask('demo-key')}" in d.page_source)
     assert driver.current_url.startswith(f"{base}/_emulator/ui/?tenant={KEY}")
     line = f"curl -sS -X POST '{base}/_emulator/demo?api_key=demo-key'"
     assert line in _css(driver, ".flash").text

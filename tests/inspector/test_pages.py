@@ -12,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
+from emulator.core.secrets import mask
 from emulator.settings import Settings
 
 KEY = "demo-key"
@@ -227,7 +228,7 @@ def test_the_failure_switch_form() -> None:
         form = {"tenant": KEY, "mode": "drop", "remaining": "2"}
         client.post("/_emulator/ui/webhooks/failures", data=form)
         switches = client.get("/_emulator/callbacks/failures").json()["switches"]
-        assert switches == [{"mode": "drop", "remaining": 2, "api_key": KEY, "event": None}]
+        assert switches == [{"mode": "drop", "remaining": 2, "api_key": mask(KEY), "event": None}]
         client.post("/_emulator/ui/webhooks/failures", data={"tenant": KEY, "mode": "off"})
         assert client.get("/_emulator/callbacks/failures").json()["switches"] == []
 
