@@ -13,13 +13,15 @@ prediction is read from (`emulator.kintsugi.voice`).
 
 Recordings may be 128 MB: a form's file part goes to a temporary file once it passes
 1 MiB (Starlette's spooling; the body budget charges such a request 1 MiB,
-``core.limits.spool``) and is read back through a memory map, not into one bytes
-object.
+``core.limits.spool``) and is read back through a memory map, one spooled recording
+at a time, not into one bytes object each: eight 127 MB recordings at once hold one
+recording's pages, not eight copies.
 """
 
 from __future__ import annotations
 
 import mmap
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +113,18 @@ async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], Audio 
 
 
 Audio = bytes | memoryview
+
+
+# Spooled recordings are read one at a time: each one read maps its whole file into
+# memory, and eight at once would hold eight (the in-memory ones are small).
+_ONE_SPOOLED = threading.BoundedSemaphore(1)
+
+
+def _screen_spooled(
+    audio: Audio, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
+) -> Screened:
+    with _ONE_SPOOLED:
+        return _screen(audio, outcome, s, detection)
 
 
 async def _contents(upload: UploadFile) -> Audio:
@@ -274,8 +288,9 @@ async def _submission(request: Request, version: int) -> _Submission:
     outcome = state.outcome_for(session)
     # Listening to a recording takes a while (a trained detector, ~0.1-1 s) and needs
     # no state: it runs off the event loop, so other requests are served meanwhile.
+    screen = _screen_spooled if isinstance(audio, memoryview) else _screen
     error, evidence, summary = await run_in_threadpool(
-        _screen, audio, outcome, s, kintsugi_of(rt).audio
+        screen, audio, outcome, s, kintsugi_of(rt).audio
     )
     # Checked again, with no await until the prediction is stored: another request may
     # have used the session while this one was being listened to.
