@@ -56,8 +56,10 @@ def test_a_control_token_closes_every_control_operation(launch: Launch) -> None:
     )
     assert set(opened) == {
         "GET /_emulator/health",
+        "GET /_emulator/login",  # the form
         "POST /_emulator/login",
         "POST /_emulator/logout",
+        "POST /_emulator/demo/receiver",  # called by the emulator's own outbox; keeps nothing
     }
     assert opened["GET /_emulator/health"] == 200
 
