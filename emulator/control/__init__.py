@@ -1,11 +1,13 @@
 """The control plane: every route under ``/_emulator/``, and the OpenAPI document.
 
 ``routes(rt, ...)`` assembles them: the emulator's own endpoints (``endpoints``:
-health, reset, journal, scenarios, tenants, state; ``clock``: clock, progression,
-advance; ``faults``; ``callbacks``: the outbox's log and switches; ``openapi``;
-``contract``; ``demo``; ``overview``: the keys holding state and their counts) and
+health, reset, journal, scenarios, tenants; ``state``: snapshots; ``clock``: clock,
+progression, advance; ``faults``; ``callbacks``: the outbox's log and switches;
+``openapi``; ``contract``; ``demo``; ``overview``: the keys holding state and their
+counts; ``login``: the browser's session) and
 each vendor's control routes under ``/_emulator/<vendor>/``. Nothing here imports a
-vendor: vendors arrive through the runtime's ``Vendor`` objects.
+vendor: vendors arrive through the runtime's ``Vendor`` objects. Who may call any of
+them is ``access`` (a middleware in front of them all).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from emulator.control import (
     login,
     openapi,
     overview,
+    state,
 )
 from emulator.core.runtime import Runtime
 
@@ -41,6 +44,7 @@ def routes(rt: Runtime, *, document: Mapping[str, Any], record: contract.Record)
         *openapi.routes(document),
         *contract.routes(record),
         *demo.routes,
+        *state.routes,
         *overview.routes,
         *login.routes,
     ]
