@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         contract.require_validator()
     guard = access.ControlAccess(settings.control_token, rt.tenants, [v.name for v in vendors])
     document = control_openapi.for_vendors(
-        vendors, guarded=guard.guarded, tenant_may=guard.tenant_may
+        vendors,
+        guarded=guard.guarded,
+        tenant_may=None if rt.tenants.open else guard.tenant_may,
     )
     record = contract.Record()
     record.enabled = validate

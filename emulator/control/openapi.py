@@ -8,7 +8,9 @@ building them imports pydantic: ``for_vendors`` hands out a ``LazyDocument`` tha
 built on first read (the first ``GET /_emulator/openapi.json``, or at start-up when
 response validation is on), not at start-up. The document is what the code is checked
 against: by ``emulator.control.contract`` (response self-validation) and by the
-schemathesis run in tests/test_openapi.py.
+schemathesis run in tests/test_openapi.py. What the trust boundary answers around
+every operation (401, 403, 503, the control token's scheme) is added by
+``spec_boundary`` when the document is built.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -25,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
 from emulator.control import spec
+from emulator.control.spec_boundary import TenantMay, with_trust_boundary
 from emulator.core.openapi import API_KEY_SCHEME, ApiPart
 from emulator.core.runtime import Vendor
 
@@ -85,16 +88,27 @@ def document(vendor_parts: tuple[ApiPart, ...]) -> dict[str, Any]:
 
 
 class LazyDocument(Mapping[str, Any]):
-    """The document of some parts, built on first read (then cached, read-only)."""
+    """The document of some parts, built on first read (then cached, read-only).
+    ``boundary``: what the trust boundary adds (``spec_boundary``), applied once."""
 
-    def __init__(self, parts: tuple[ApiPart, ...]) -> None:
+    def __init__(
+        self,
+        parts: tuple[ApiPart, ...],
+        boundary: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self._parts = parts
+        self._boundary = boundary
         self._lock = threading.Lock()
         self._bytes: bytes | None = None
+        self._bounded: dict[str, Any] | None = None
 
     def built(self) -> dict[str, Any]:
         with self._lock:  # a request thread and a warm-up may race to build it
-            return document(self._parts)
+            if self._boundary is None:
+                return document(self._parts)
+            if self._bounded is None:
+                self._bounded = self._boundary(document(self._parts))
+            return self._bounded
 
     def to_bytes(self) -> bytes:
         if self._bytes is None:
@@ -116,9 +130,28 @@ def _lazy(parts: tuple[ApiPart, ...]) -> LazyDocument:
     return LazyDocument(parts)
 
 
-def for_vendors(vendors: Sequence[Vendor]) -> LazyDocument:
-    """The document of an app serving ``vendors`` (one object per set of parts)."""
-    return _lazy(tuple(part for v in vendors if (part := v.api_part()) is not None))
+# One document per (parts, guarded, whether tenants may call): the response validators
+# are compiled per document object.
+_GUARDED: dict[tuple[tuple[ApiPart, ...], bool, bool], LazyDocument] = {}
+
+
+def for_vendors(
+    vendors: Sequence[Vendor], *, guarded: bool = False, tenant_may: TenantMay | None = None
+) -> LazyDocument:
+    """The document of an app serving ``vendors`` (one object per set of parts), with
+    the trust boundary's answers (``spec_boundary``); ``guarded``: the control plane
+    checks callers, ``tenant_may(METHOD, path)``: a tenant's key may make the call."""
+    parts = tuple(part for v in vendors if (part := v.api_part()) is not None)
+    key = (parts, guarded, tenant_may is not None and guarded)
+    found = _GUARDED.get(key)
+    if found is None:
+        found = _GUARDED[key] = LazyDocument(
+            parts,
+            functools.partial(
+                with_trust_boundary, guarded=guarded, tenant_may=tenant_may if guarded else None
+            ),
+        )
+    return found
 
 
 def to_bytes(doc: Mapping[str, Any]) -> bytes:

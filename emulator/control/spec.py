@@ -20,6 +20,7 @@ from emulator.control.shapes import (
     PROGRESSION_MODES,
     components,
 )
+from emulator.control.spec_access import access_paths
 from emulator.control.spec_callbacks import callback_paths
 from emulator.control.spec_demo import demo_receiver, demo_summary
 from emulator.control.spec_faults import fault_paths
@@ -27,6 +28,7 @@ from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
+from emulator.control.spec_inputs import clock_change, snapshot_in
 from emulator.core.openapi import (
     CONTROL_TAG,
     ApiPart,
@@ -143,6 +145,7 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                 "control_clear_requests",
                 "Clear the journal (or one key's entries)",
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
+                _BAD,
                 parameters=_TENANT,
             ),
         },
@@ -219,7 +222,7 @@ def _state_paths() -> dict[str, dict[str, Any]]:
                 ),
                 _BAD,
                 parameters=_TENANT,
-                request_body=json_body(ref("ControlSnapshot")),
+                request_body=json_body(snapshot_in()),
             ),
         },
     }
@@ -233,16 +236,7 @@ def _time_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def _clock_paths(vendors: Sequence[str]) -> dict[str, dict[str, Any]]:
-    clock_body = obj(
-        {
-            "freeze": boolean(),
-            "resume": boolean(),
-            "set": string("ISO 8601 instant, e.g. 2025-01-15T02:50:29Z"),
-            "advance": number("seconds, 0 or more", minimum=0),
-        },
-        required=(),
-        description="Applied in the order freeze, set, advance, resume.",
-    )
+    clock_body = clock_change()
     policy_change = obj(
         {
             "mode": enum(PROGRESSION_MODES),
@@ -367,6 +361,7 @@ def paths(sections: Sections) -> dict[str, dict[str, Any]]:
         **callback_paths(),
         **_misc_paths(sections),
         **spec_browse.paths(),
+        **access_paths(),
     }
 
 

@@ -7,24 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.control.shapes import ANY as _ANY
-from emulator.control.shapes import OPEN_OBJECT as _OPEN_OBJECT
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
+from emulator.control.spec_inputs import fault_rule_in
 from emulator.core.openapi import (
-    Schema,
     array,
-    enum,
     integer,
     json_body,
-    number,
     obj,
     path_param,
     ref,
-    string,
     tenant_parameters,
 )
 
@@ -46,6 +41,8 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
                     "The rules",
                     obj({"seed": integer(), "rules": array(ref("ControlFaultRule"))}),
                 ),
+                _BAD,
+                parameters=tenant_parameters("Only this tenant's rules"),
             ),
             "put": _op(
                 "control_replace_faults",
@@ -54,12 +51,7 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
                 _BAD,
                 parameters=tenant_parameters("Replace only this tenant's rules, scoped to it"),
                 request_body=json_body(
-                    {
-                        "anyOf": [
-                            array(_OPEN_OBJECT),
-                            obj({"rules": array(_OPEN_OBJECT)}),
-                        ]
-                    }
+                    {"anyOf": [array(fault_rule_in()), obj({"rules": array(fault_rule_in())})]}
                 ),
             ),
             "post": _op(
@@ -68,7 +60,7 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
                 _ok("The rule with its id", ref("ControlFaultRule"), 201),
                 _BAD,
                 parameters=tenant_parameters("Scope the rule to this tenant"),
-                request_body=json_body(_new_rule()),
+                request_body=json_body(fault_rule_in()),
             ),
             "delete": _op(
                 "control_clear_faults",
@@ -89,38 +81,17 @@ def _rule_paths() -> dict[str, dict[str, Any]]:
                 "control_get_fault",
                 "One rule",
                 _ok("The rule", ref("ControlFaultRule")),
-                _err(404, "`not_found`"),
+                _BAD,
+                _err(404, "`not_found` (also another tenant's rule)"),
+                parameters=_TENANT,
             ),
             "delete": _op(
                 "control_delete_fault",
                 "Delete one rule",
                 _ok("Deleted", obj({"deleted": {"const": 1}})),
-                _err(404, "`not_found`"),
+                _BAD,
+                _err(404, "`not_found` (also another tenant's rule)"),
+                parameters=_TENANT,
             ),
         },
     }
-
-
-def _new_rule() -> Schema:
-    """``POST /_emulator/faults``: one rule, every field optional."""
-    return obj(
-        {
-            "id": string(),
-            "method": string(),
-            "path": string(),
-            "api_key": string(),
-            "action": enum(("latency", "error", "throttle", "drop")),
-            "latency_ms": {"type": ["number", "object"]},
-            "probability": number(minimum=0, maximum=1),
-            "times": integer(minimum=0),
-            "after": integer(minimum=0),
-            "status": integer(minimum=400, maximum=599),
-            "code": string(),
-            "body": _ANY,
-            "headers": _OPEN_OBJECT,
-            "retry_after": number(minimum=0),
-            "mode": enum(("close", "reset")),
-            "phase": enum(("request", "response")),
-        },
-        required=(),
-    )

@@ -52,12 +52,14 @@ def sections() -> dict[str, Schema]:
     return {"access": obj({"kintsugi": boolean()}), "demo": obj({"users": array(user)})}
 
 
-def _outcome() -> Schema:
+def _outcome(*, given: bool = False) -> Schema:
+    """A forced outcome; as given (``given``), a null field is the same as an absent one."""
+    wrap = nullable if given else (lambda schema: schema)
     return obj(
         {
-            **{name: enum(labels) for name, labels in LABEL_FIELDS.items()},
-            "error": enum(AUDIO_CODES),
-            "hold": boolean(),
+            **{name: wrap(enum(labels)) for name, labels in LABEL_FIELDS.items()},
+            "error": wrap(enum(AUDIO_CODES)),
+            "hold": wrap(boolean()),
         },
         required=(),
     )
@@ -91,7 +93,7 @@ def _outcome_paths(plural: str, scope: str) -> dict[str, Any]:
             (200, json_response("Stored", obj({"key": string(), "outcome": outcome}))),
             _err(400, "`missing_api_key`, `invalid_outcome`"),
             *conflicts,
-            request_body=json_body(outcome),
+            request_body=json_body(_outcome(given=True)),
         ),
         "delete": _op(
             f"control_kintsugi_delete_{scope}_outcome",
@@ -222,8 +224,12 @@ def paths() -> dict[str, dict[str, Any]]:
                     200,
                     json_response("The finished session ids", obj({"advanced": array(string())})),
                 ),
+                _err(400, "`invalid_body`: not a JSON object, or session_id is not a string"),
                 parameters=any_key,
-                request_body=json_body(obj({"session_id": string()}, required=()), required=False),
+                request_body=json_body(
+                    obj({"session_id": nullable(string())}, required=(), additional=True),
+                    required=False,
+                ),
             )
         },
     }
