@@ -96,12 +96,18 @@ def tick(rt: Runtime, api_key: str | None = None) -> None:
     own thread must not complete one session twice (two ``SESSION_COMPLETE``).
     """
     with asleep_of(rt).tick_lock:
-        now = now_of(rt)
-        for tenant, state in _tenants(rt, api_key):
-            if state.active:
-                state.tick(rules_for(rt, tenant), now)
-            if state.outbox:
-                publish(rt, tenant.api_key, state)
+        # One unit of change: with --state-url, replicas ticking at once complete a
+        # session (and queue its SESSION_COMPLETE) once, not once each.
+        rt.store.atomic(lambda: _tick(rt, api_key))
+
+
+def _tick(rt: Runtime, api_key: str | None) -> None:
+    now = now_of(rt)
+    for tenant, state in _tenants(rt, api_key):
+        if state.active:
+            state.tick(rules_for(rt, tenant), now)
+        if state.outbox:
+            publish(rt, tenant.api_key, state)
 
 
 class Ticker:

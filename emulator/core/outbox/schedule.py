@@ -30,6 +30,9 @@ class WebhookSettings:
     log_size: int = 10_000
     # On shutdown, pending deliveries get this long to finish before being abandoned.
     shutdown_grace_seconds: float = 5.0
+    # With --state-url: how long a replica's claim on a session's queue lasts unless
+    # renewed; a replica that dies hands its deliveries over after at most this long.
+    lease_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         validate(self)
@@ -70,3 +73,5 @@ def validate(settings: WebhookSettings) -> None:
         raise ValueError("webhooks.log_size must be at least 1")
     if settings.shutdown_grace_seconds < 0:
         raise ValueError("webhooks.shutdown_grace_seconds must not be negative")
+    if not settings.lease_seconds >= 0.3:
+        raise ValueError("webhooks.lease_seconds must be at least 0.3")

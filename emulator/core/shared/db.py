@@ -1,0 +1,289 @@
+"""``SharedDB``: the operations of the shared world, each one round trip to Redis.
+
+The layout and the scripts are ``emulator.core.shared.scripts``; the per-process caches and
+the transaction rules are ``emulator.core.shared.store`` and ``transaction``. This
+module only talks to Redis: every method is one call (or one pipeline), and a Redis
+that cannot be reached raises ``Unavailable`` (answered 503 by the app).
+
+It is also the store's ``Backend`` for the few world facts that are not rows
+(``get_meta``/``put_meta``: the seed, the clock, progression policies...): putting one
+bumps ``ve:config``, the version every replica checks on each request.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from emulator.core.shared import scripts as redisdb
+from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
+from emulator.core.shared.transaction import Unavailable
+from emulator.core.store import Json, Row
+
+if TYPE_CHECKING:
+    import redis
+
+
+@dataclass(slots=True)
+class Synced:
+    """What ``SYNC`` answered: versions, and the rows that changed (or all of them)."""
+
+    config: int
+    world: int
+    gen: int
+    seq: int
+    full: bool
+    # (field, JSON text or None when deleted, version, order or None)
+    rows: list[tuple[str, str | None, int, float | None]]
+
+
+@dataclass(slots=True)
+class NamespaceWrites:
+    """One namespace's part of a commit."""
+
+    tenant: str
+    checks: list[tuple[str, int]]
+    puts: list[tuple[str, str]]
+    deletes: list[str]
+
+
+class SharedDB:
+    """A Redis connection with the emulator's scripts; also a ``store.Backend`` for meta."""
+
+    persistent = True
+
+    def __init__(self, client: redis.Redis, *, where: str = "redis") -> None:
+        self.client = client
+        self.where = where
+        self.scripts = Scripts(client)
+        self.replica = uuid.uuid4().hex[:12]  # this process, for outbox leases
+
+    @classmethod
+    def connect(cls, url: str) -> SharedDB:
+        return cls(redisdb.connect(url), where=redisdb.Location(url).display)
+
+    def _call(self, script: Any, args: Sequence[Any]) -> Any:
+        import redis as redis_lib
+
+        try:
+            return script(args=list(args))
+        except redis_lib.ConnectionError as exc:
+            raise Unavailable(
+                f"the shared state store at {self.where} is unreachable: {exc}"
+            ) from None
+
+    def run(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` on the client, with ``Unavailable`` for a lost connection."""
+        import redis as redis_lib
+
+        try:
+            return fn(*args)
+        except redis_lib.ConnectionError as exc:
+            raise Unavailable(
+                f"the shared state store at {self.where} is unreachable: {exc}"
+            ) from None
+
+    # ------------------------------------------------------------------ rows
+    def sync(self, tenant: str, world: int, gen: int, seq: int, *, full: bool) -> Synced:
+        reply = self._call(
+            self.scripts.sync, [PREFIX, tenant, world, gen, seq, "1" if full else "0"]
+        )
+        config, world, gen, seq, kind = (int(x) for x in reply[:5])
+        rows: list[tuple[str, str | None, int, float | None]] = []
+        if kind == 1:
+            order, flat_rows, flat_ver = reply[5], reply[6], reply[7]
+            values = {decode(flat_rows[i]): flat_rows[i + 1] for i in range(0, len(flat_rows), 2)}
+            versions = {
+                decode(flat_ver[i]): int(flat_ver[i + 1]) for i in range(0, len(flat_ver), 2)
+            }
+            for position, raw in enumerate(order):
+                field = decode(raw)
+                value = values.get(field)
+                if value is not None:
+                    rows.append((field, decode(value), versions.get(field, 0), float(position)))
+        elif kind == 2:
+            for field, value, version, order in zip(*reply[5:9], strict=True):
+                rows.append(
+                    (
+                        decode(field),
+                        None if value is None else decode(value),
+                        0 if version is None else int(version),
+                        None if order is None else float(order),
+                    )
+                )
+        return Synced(config, world, gen, seq, kind == 1, rows)
+
+    def fetch(
+        self, tenant: str, fields: list[str]
+    ) -> list[tuple[str, str | None, int, float | None]]:
+        """Current value, version and order of some rows (to undo a failed transaction)."""
+        ns = f"{PREFIX}ns:{tenant}:"
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hmget(ns + "rows", fields)
+        pipe.hmget(ns + "ver", fields)
+        pipe.zmscore(ns + "order", fields)
+        values, versions, orders = self.run(pipe.execute)
+        return [
+            (f, None if v is None else decode(v), 0 if n is None else int(n), o)
+            for f, v, n, o in zip(fields, values, versions, orders, strict=True)
+        ]
+
+    def commit(
+        self,
+        namespaces: list[NamespaceWrites],
+        deliveries: list[tuple[str, str, str]],
+        max_tenants: int,
+    ) -> list[int] | None:
+        """Seq per namespace, None on a conflict; Unavailable past the tenant cap."""
+        args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
+        for ns in namespaces:
+            args += [ns.tenant, len(ns.checks)]
+            for field, expected in ns.checks:
+                args += [field, expected]
+            args.append(len(ns.puts))
+            for field, text in ns.puts:
+                args += [field, text]
+            args.append(len(ns.deletes))
+            args += ns.deletes
+        args.append(len(deliveries))
+        for delivery in deliveries:
+            args += delivery
+        reply = self._call(self.scripts.commit, args)
+        if int(reply[0]) == -1:
+            raise Unavailable(
+                f"this emulator holds data for at most {max_tenants} API keys (max_tenants); "
+                "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
+            )
+        if int(reply[0]) == 0:
+            return None
+        return [int(x) for x in reply[1:]]
+
+    def next_id(self, tenant: str, field: str) -> tuple[int, int]:
+        n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field])
+        return int(n), int(seq)
+
+    def tenants(self) -> list[str]:
+        return sorted(decode(t) for t in self.run(self.client.smembers, PREFIX + "tenants"))
+
+    def world(self) -> tuple[int, int]:
+        """(config version, world generation)."""
+        config, world = self.run(self.client.mget, [PREFIX + "config", PREFIX + "gen"])
+        return int(config or 0), int(world or 0)
+
+    # ------------------------------------------------------------------ reset, snapshot
+    def reset(self, tenant: str | None) -> int:
+        """Drop one namespace or all; the new world generation."""
+        if tenant is not None:
+            self._call(self.scripts.reset_tenant, [PREFIX, tenant])
+            return self.world()[1]
+        return int(self._call(self.scripts.reset_all, [PREFIX]))
+
+    def snapshot(self, tenants: Iterable[str]) -> dict[str, dict[str, dict[str, Json]]]:
+        names = list(tenants)
+        pipe = self.client.pipeline(transaction=True)
+        for name in names:
+            pipe.zrange(f"{PREFIX}ns:{name}:order", 0, -1)
+            pipe.hgetall(f"{PREFIX}ns:{name}:rows")
+        replies = self.run(pipe.execute)
+        out: dict[str, dict[str, dict[str, Json]]] = {}
+        for index, name in enumerate(names):
+            order, rows = replies[2 * index], replies[2 * index + 1]
+            tables: dict[str, dict[str, Json]] = {}
+            for raw in order:
+                value = rows.get(raw)
+                if value is None:
+                    continue
+                table, _, key = decode(raw).partition(SEP)
+                tables.setdefault(table, {})[key] = json.loads(value)
+            if tables:
+                out[name] = {t: tables[t] for t in sorted(tables)}
+        return out
+
+    def restore(
+        self,
+        tenants: Mapping[str, Mapping[str, Mapping[str, Json]]],
+        *,
+        seed: int | None,
+        tenant: str | None,
+    ) -> int:
+        """Replace the world (or one namespace) in one MULTI; the new world generation."""
+        pipe = self.client.pipeline(transaction=True)
+        if tenant is None:
+            self.scripts.reset_all(args=[PREFIX], client=pipe)
+        for name, tables in tenants.items():
+            target = tenant if tenant is not None else name
+            self.scripts.reset_tenant(args=[PREFIX, target], client=pipe)
+            flat: list[str] = []
+            for table, rows in tables.items():
+                for key, value in rows.items():
+                    flat += [f"{table}{SEP}{key}", _encode(value)]
+            self.scripts.load_tenant(args=[PREFIX, target, *flat], client=pipe)
+        if tenant is not None and not tenants:
+            self.scripts.reset_tenant(args=[PREFIX, tenant], client=pipe)
+        if seed is not None:
+            pipe.hset(PREFIX + "meta", "seed", json.dumps({"value": seed}))
+            pipe.incr(PREFIX + "config")
+        self.run(pipe.execute)
+        return self.world()[1]
+
+    # ------------------------------------------------------------------ meta (Backend)
+    def init_seed(self, seed: int) -> int:
+        """The world's seed: the first process to start sets it, later ones adopt it."""
+        self.run(self.client.hsetnx, PREFIX + "meta", "seed", json.dumps({"value": seed}))
+        stored = self.get_meta("seed")
+        return int(stored["value"]) if stored is not None else seed
+
+    def get_meta(self, key: str) -> Json | None:
+        raw = self.run(self.client.hget, PREFIX + "meta", key)
+        return None if raw is None else dict(json.loads(raw))
+
+    def put_meta(self, key: str, value: Json) -> None:
+        self.put_metas({key: value})
+
+    def put_metas(self, values: Mapping[str, Json]) -> None:
+        """Set world facts and tell every replica (one new config version)."""
+        pipe = self.client.pipeline(transaction=True)
+        for key, value in values.items():
+            pipe.hset(PREFIX + "meta", key, _encode(value))
+        pipe.incr(PREFIX + "config")
+        self.run(pipe.execute)
+
+    def metas(self) -> dict[str, Json]:
+        raw = self.run(self.client.hgetall, PREFIX + "meta")
+        return {decode(k): json.loads(v) for k, v in raw.items()}
+
+    def bump_config(self) -> int:
+        return int(self.run(self.client.incr, PREFIX + "config"))
+
+    # The row methods of ``store.Backend``: rows go through SharedStore, never here.
+    def put(self, tenant: str, table: str, key: str, value: Json) -> None:
+        raise NotImplementedError("rows of the shared world are written by SharedStore")
+
+    def delete(self, tenant: str, table: str, key: str) -> None:
+        raise NotImplementedError("rows of the shared world are written by SharedStore")
+
+    def clear(self, tenant: str | None) -> None:
+        self.reset(tenant)
+
+    def replace(
+        self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
+    ) -> None:
+        raise NotImplementedError("use SharedStore.restore")
+
+    def load(self) -> Iterator[Row]:
+        return iter(())
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _encode(value: Any) -> str:
+    # As the state file writes rows: compact, key order kept.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def field(table: str, key: str) -> str:
+    return f"{table}{SEP}{key}"

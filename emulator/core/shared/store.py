@@ -1,0 +1,445 @@
+"""The store over a shared Redis world (``--state-url``): tables as per-process caches.
+
+``SharedStore`` keeps the ``Store`` interface the vendors use, so vendor code is the
+same whichever backend runs. What changes underneath:
+
+* before a request uses a namespace, the process asks Redis what changed since it
+  last looked (``SharedDB.sync``, one round trip) and applies it to its decoded rows;
+  a vendor's derived view (``Namespace.state``) hears of each changed row through its
+  ``changed(table, key, old)`` method (or, without one, is rebuilt);
+* every copy of a row carries the version it is based on; reads and writes are noted
+  on the request's ``Transaction`` and committed together, checked against those
+  versions (``emulator.core.shared.transaction`` says why and how);
+* ``next_id`` counters are incremented in Redis on the spot: two replicas never hand
+  out the same number, and the same request sequence gives the same ids whichever
+  replica answers;
+* ``tenants``, ``snapshot``, ``reset`` and ``restore`` go to Redis, the one truth.
+
+Outside a request (start-up, tests poking the store) a write commits at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from emulator.core.shared.db import NamespaceWrites, SharedDB, field
+from emulator.core.shared.scripts import SEP
+from emulator.core.shared.transaction import CURRENT, Conflict, Transaction, Write
+from emulator.core.store import Json, Namespace, R, Store, T, Table, _checked, _Counter
+
+log = logging.getLogger("emulator.core.shared.store")
+
+_INF = float("inf")
+Entry = tuple[Any, int]  # (the current object of a row, the version it is based on)
+
+
+class SharedTable(Table[R]):
+    """A table whose rows are a cache of Redis; reads and writes go on the transaction."""
+
+    def __init__(self, owner: SharedNamespace, name: str, loader: Callable[[Json], R]) -> None:
+        super().__init__(owner, name, owner.store.db)
+        self._shared = owner
+        self._loader = loader
+        self._entries: dict[str, Entry] = {}
+        self._orders: dict[str, float] = {}
+        self._top = -_INF  # the highest first-write order of a row here
+        self._disordered = False
+
+    # ------------------------------------------------------------------ reads
+    def get(self, key: str) -> R | None:
+        row = self._rows.get(key)
+        tx = CURRENT.get()
+        if tx is not None:
+            entry = self._entries.get(key)
+            tx.read(self, key, row, entry[1] if entry is not None else 0)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def peek(self, key: str) -> R | None:
+        return self._rows.get(key)
+
+    def expected(self, key: str, row: Any, base: int) -> int:
+        """The version Redis must hold for a transaction that saw copy ``row`` at ``base``.
+
+        While ``row`` is still this process's copy, the copy's own version counts: a
+        commit by another request of this process (same object) moved it on, and this
+        transaction saw that change. Once a sync replaced the copy, ``base`` counts:
+        the transaction worked on a stale copy, and the commit must fail.
+        """
+        entry = self._entries.get(key)
+        if entry is not None and row is not None and entry[0] is row:
+            return entry[1]
+        return base
+
+    def _base(self, key: str, tx: Transaction | None) -> int:
+        entry = self._entries.get(key)
+        if tx is not None:
+            slot = (self.tenant, self.name, key)
+            seen = tx.reads.get(slot)
+            if seen is not None:
+                return self.expected(key, seen[0], seen[1])
+            prior = tx.writes.get(slot)
+            if prior is not None:
+                return self.expected(key, prior.row, prior.base)
+        return entry[1] if entry is not None else 0
+
+    # ------------------------------------------------------------------ writes
+    def put(self, key: str, row: R) -> None:
+        if not self._owner.kept:
+            self._owner.keep()
+        tx = CURRENT.get()
+        base = self._base(key, tx)
+        new = key not in self._rows
+        self._rows[key] = row
+        self._entries[key] = (row, base)
+        if new:
+            self._order(key, _INF)  # placed by the commit
+        text = json.dumps(row.to_json(), separators=(",", ":"), ensure_ascii=False)
+        if tx is None:
+            self._shared.store.autocommit(Write(self, key, row, text, base))
+        else:
+            tx.write(self, key, row, text, base)
+
+    def delete(self, key: str) -> None:
+        if key not in self._rows:
+            return
+        tx = CURRENT.get()
+        base = self._base(key, tx)
+        self._forget(key)
+        if tx is None:
+            self._shared.store.autocommit(Write(self, key, None, None, base))
+        else:
+            tx.write(self, key, None, None, base)
+
+    # ------------------------------------------------------------------ order
+    def keys(self) -> list[str]:
+        self._in_order()
+        return list(self._rows)
+
+    def values(self) -> list[R]:
+        self._in_order()
+        return list(self._rows.values())
+
+    def dump(self) -> dict[str, Json]:
+        self._in_order()
+        return super().dump()
+
+    def _in_order(self) -> None:
+        """Rows in first-write order (list endpoints answer in table order)."""
+        if self._disordered:
+            ordered = sorted(self._rows, key=lambda k: self._orders.get(k, _INF))
+            self._rows = {k: self._rows[k] for k in ordered}
+            self._disordered = False
+
+    def _order(self, key: str, order: float) -> None:
+        self._orders[key] = order
+        if order < self._top or next(reversed(self._rows), key) != key:
+            self._disordered = True
+        if order != _INF:
+            self._top = max(self._top, order)
+
+    # ------------------------------------------------------------------ cache upkeep
+    def _forget(self, key: str) -> Any:
+        self._entries.pop(key, None)
+        self._orders.pop(key, None)
+        return self._rows.pop(key, None)
+
+    def _install(self, key: str, row: Any, version: int, order: float | None) -> None:
+        """A copy of a row as Redis holds it (loaded, synced or reloaded)."""
+        new = key not in self._rows
+        self._rows[key] = row
+        self._entries[key] = (row, version)
+        if order is not None:
+            self._order(key, order)
+        elif new:
+            self._order(key, _INF)
+
+    def _committed(self, key: str, row: Any, version: int, order: float) -> None:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is row:
+            self._entries[key] = (row, version)
+            if self._orders.get(key) == _INF:
+                self._order(key, order)
+
+
+class SharedNamespace(Namespace):
+    """One API key's rows as this process last saw them in Redis."""
+
+    def __init__(self, store: SharedStore, tenant: str, world: int, gen: int) -> None:
+        super().__init__(tenant, store.db, {}, store._keep)
+        self.store = store
+        self.world = world
+        self.gen = gen
+        self.seq = 0
+        # Rows of tables nobody asked for yet: key -> (JSON text, version, order).
+        self._raw: dict[str, dict[str, tuple[str, int, float]]] = {}
+
+    def table(self, name: str, loader: Callable[[Json], R]) -> Table[R]:
+        existing = self._tables.get(name)
+        if existing is not None:
+            return existing
+        table: SharedTable[R] = SharedTable(self, name, loader)
+        raw = self._raw.pop(name, {})
+        for key, (text, version, order) in sorted(raw.items(), key=lambda kv: kv[1][2]):
+            table._rows[key] = row = loader(json.loads(text))
+            table._entries[key] = (row, version)
+            table._orders[key] = order
+            table._top = max(table._top, order)
+        self._tables[name] = table
+        return table
+
+    def shared_table(self, name: str) -> SharedTable[Any] | None:
+        found = self._tables.get(name)
+        return found if isinstance(found, SharedTable) else None
+
+    def next_id(self, name: str) -> int:
+        n, seq = self.store.db.next_id(self.tenant, field("_counters", name))
+        if not self.kept:
+            self.keep()
+        counters = self.table("_counters", lambda raw: _Counter(int(raw["value"])))
+        assert isinstance(counters, SharedTable)
+        counters._install(name, _Counter(n), seq, None)
+        return n
+
+    def apply(self, rows: Iterable[tuple[str, str | None, int, float | None]]) -> None:
+        """Rows another replica changed: update the cache and tell the derived views."""
+        changes: list[tuple[str, str, Any]] = []
+        for full, text, version, order in rows:
+            name, _, key = full.partition(SEP)
+            table = self.shared_table(name)
+            if table is None:
+                pending = self._raw.setdefault(name, {})
+                if text is None:
+                    pending.pop(key, None)
+                else:
+                    place = order if order is not None else pending.get(key, ("", 0, _INF))[2]
+                    pending[key] = (text, version, place)
+                continue
+            entry = table._entries.get(key)
+            if text is None:
+                if key in table._rows:
+                    changes.append((name, key, table._forget(key)))
+                continue
+            if entry is not None and entry[1] == version:
+                continue  # this process's own write coming back
+            old = table._rows.get(key)
+            table._install(key, table._loader(json.loads(text)), version, order)
+            changes.append((name, key, old))
+        # Kept (held for good) while it has rows; an emptied namespace is let go.
+        self.kept = any(self._raw.values()) or any(len(t) for t in self._tables.values())
+        for name, key, old in changes:
+            self._changed(name, key, old)
+
+    def _changed(self, table: str, key: str, old: Any) -> None:
+        for kind, view in list(self._states.items()):
+            hook = getattr(view, "changed", None)
+            if hook is None:
+                self._states.pop(kind, None)  # no way to patch it: rebuilt on next use
+                continue
+            try:
+                hook(table, key, old)
+            except Exception:
+                log.exception("%s could not follow a change of %s/%s", kind.__name__, table, key)
+                self._states.pop(kind, None)
+
+
+class SharedStore(Store):
+    """The ``Store`` of a replica: namespaces cached, Redis the truth (module doc)."""
+
+    def __init__(self, db: SharedDB, *, seed: int = 0, max_tenants: int = 0) -> None:
+        self.db = db
+        self.backend = db
+        self.max_tenants = max_tenants
+        self.seed = db.init_seed(seed)
+        self._namespaces: dict[str, Namespace] = {}
+        self._unwritten: weakref.WeakValueDictionary[str, Namespace] = weakref.WeakValueDictionary()
+        self._pending = {}
+        self.config, self.world = db.world()
+        # Told when another replica changed the configuration (config version) or
+        # reset / restored the whole world (world generation).
+        self.on_config: list[Callable[[], None]] = []
+        self.on_world: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------------ namespaces
+    def _local(self, tenant: str) -> SharedNamespace | None:
+        found = self._namespaces.get(tenant) or self._unwritten.get(tenant)
+        return found if isinstance(found, SharedNamespace) else None
+
+    def namespace(self, tenant: str) -> Namespace:
+        tx = CURRENT.get()
+        if tx is not None:
+            known = tx.synced.get(tenant)
+            if isinstance(known, Namespace):
+                return known
+        ns = self.sync(tenant)
+        if tx is not None:
+            tx.synced[tenant] = ns
+        return ns
+
+    def sync(self, tenant: str) -> SharedNamespace:
+        """Bring this process's copy of ``tenant`` up to date (one round trip)."""
+        ns = self._local(tenant)
+        if ns is not None and ns.world != self.world:
+            ns = None
+        reply = self.db.sync(
+            tenant,
+            self.world,
+            ns.gen if ns is not None else -1,
+            ns.seq if ns is not None else 0,
+            full=ns is None,
+        )
+        self.saw(reply.config, reply.world)
+        if reply.full or ns is None:
+            ns = SharedNamespace(self, tenant, reply.world, reply.gen)
+            self._namespaces.pop(tenant, None)
+            self._unwritten[tenant] = ns
+        ns.apply(reply.rows)
+        ns.seq = reply.seq
+        if ns.kept:
+            self._namespaces[tenant] = ns
+            self._unwritten.pop(tenant, None)
+        return ns
+
+    def saw(self, config: int, world: int) -> None:
+        """Versions read from Redis: react if another replica changed them."""
+        if world != self.world:
+            self.world = world
+            self._namespaces.clear()
+            self._unwritten.clear()
+            for hook in self.on_world:
+                hook()
+        if config != self.config:
+            self.config = config
+            for hook in self.on_config:
+                hook()
+
+    def refresh(self) -> None:
+        """Check the configuration and world versions (a request with no API key)."""
+        self.saw(*self.db.world())
+
+    def _keep(self, ns: Namespace) -> None:
+        # No cap here: Redis counts the tenants of every replica (the commit refuses).
+        self._unwritten.pop(ns.tenant, None)
+        self._namespaces[ns.tenant] = ns
+
+    def table_of(self, tenant: str, name: str) -> SharedTable[Any] | None:
+        ns = self._local(tenant)
+        return ns.shared_table(name) if ns is not None else None
+
+    def tenants(self) -> list[str]:
+        return self.db.tenants()
+
+    def atomic(self, job: Callable[[], T]) -> T:
+        if CURRENT.get() is not None:
+            return job()  # already part of a request's transaction
+        return Transaction.run(self, job)
+
+    # ------------------------------------------------------------------ commits
+    def commit(self, tx: Transaction) -> None:
+        groups: dict[str, NamespaceWrites] = {}
+
+        def group(tenant: str) -> NamespaceWrites:
+            return groups.setdefault(tenant, NamespaceWrites(tenant, [], [], []))
+
+        for tenant, table, key, expected in tx.checks():
+            group(tenant).checks.append((field(table, key), expected))
+        for (tenant, table, key), write in tx.writes.items():
+            if write.text is None:
+                group(tenant).deletes.append(field(table, key))
+            else:
+                group(tenant).puts.append((field(table, key), write.text))
+        outbox = [d.commit_args() for d in tx.deliveries]
+        seqs = self.db.commit(list(groups.values()), outbox, self.max_tenants)
+        if seqs is None:
+            raise Conflict()
+        self._committed(list(groups.values()), seqs, tx.writes.values())
+
+    def autocommit(self, write: Write) -> None:
+        """A write outside any transaction (start-up, tests): committed unconditionally."""
+        tenant, name = write.table.tenant, write.table.name
+        writes = NamespaceWrites(tenant, [], [], [])
+        if write.text is None:
+            writes.deletes.append(field(name, write.key))
+        else:
+            writes.puts.append((field(name, write.key), write.text))
+        seqs = self.db.commit([writes], [], self.max_tenants)
+        assert seqs is not None
+        self._committed([writes], seqs, [write])
+
+    def _committed(
+        self, groups: list[NamespaceWrites], seqs: list[int], writes: Iterable[Write]
+    ) -> None:
+        first: dict[str, int] = {}
+        for group, seq in zip(groups, seqs, strict=True):
+            if not seq:
+                continue
+            first[group.tenant] = seq - max(len(group.puts), 1) + 1
+            ns = self._local(group.tenant)
+            if ns is not None and ns.seq == first[group.tenant] - 1:
+                ns.seq = seq  # nobody else wrote in between: nothing to fetch
+        last = dict(zip((g.tenant for g in groups), seqs, strict=True))
+        position: dict[str, int] = {}
+        for write in writes:
+            tenant = write.table.tenant
+            if write.text is None or tenant not in first:
+                continue
+            index = position.get(tenant, 0)
+            position[tenant] = index + 1
+            write.table._committed(write.key, write.row, last[tenant], float(first[tenant] + index))
+
+    def reload(self, writes: Iterable[Write]) -> None:
+        """Undo a failed transaction's writes in this process's copies."""
+        by_tenant: dict[str, list[str]] = {}
+        for write in writes:
+            by_tenant.setdefault(write.table.tenant, []).append(field(write.table.name, write.key))
+        for tenant, fields in by_tenant.items():
+            ns = self._local(tenant)
+            if ns is None:
+                continue
+            fetched = self.db.fetch(tenant, fields)
+            for name_key, _, _, _ in fetched:
+                name, _, key = name_key.partition(SEP)
+                table = ns.shared_table(name)
+                if table is not None:
+                    table._entries.pop(key, None)  # whatever Redis holds replaces the copy
+            ns.apply(fetched)
+
+    # ------------------------------------------------------------------ whole world
+    def reset(self, tenant: str | None = None) -> None:
+        self.world = self.db.reset(tenant)
+        if tenant is None:
+            self._namespaces.clear()
+            self._unwritten.clear()
+        else:
+            self._namespaces.pop(tenant, None)
+            self._unwritten.pop(tenant, None)
+
+    def snapshot(self, tenant: str | None = None) -> dict[str, Any]:
+        names = self.tenants() if tenant is None else [tenant]
+        return {
+            "format": "vendor-emulator-state",
+            "version": 1,
+            "seed": self.seed,
+            "tenants": self.db.snapshot(names),
+        }
+
+    def restore(self, document: Any, tenant: str | None = None) -> None:
+        tenants, seed = _checked(document, self.seed)
+        if tenant is not None and len(tenants) > 1:
+            raise ValueError("restoring one api_key needs a document with at most one tenant")
+        self.world = self.db.restore(
+            tenants, seed=None if tenant is not None else seed, tenant=tenant
+        )
+        if tenant is None:
+            self.seed = seed
+            self._namespaces.clear()
+            self._unwritten.clear()
+        else:
+            self._namespaces.pop(tenant, None)
+            self._unwritten.pop(tenant, None)
