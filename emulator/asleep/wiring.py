@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Iterable
 from typing import Final
@@ -175,11 +176,13 @@ class Ticker:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        # A context of its own: the tick is not part of the request that poked it.
+        clean = contextvars.Context()
         try:
             if running is loop:
-                loop.call_soon(self._forced)
+                loop.call_soon(self._forced, context=clean)
             else:
-                loop.call_soon_threadsafe(self._forced)
+                loop.call_soon_threadsafe(self._forced, context=clean)
         except RuntimeError:  # the loop closed meanwhile: nothing runs on it any more
             self.check(force=True)
 

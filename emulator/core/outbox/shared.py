@@ -48,7 +48,7 @@ from emulator.core.outbox.schedule import WebhookSettings
 from emulator.core.outbox.switches import Switches
 from emulator.core.randomness import token
 from emulator.core.shared.scripts import PREFIX, SEP, decode
-from emulator.core.shared.transaction import CURRENT
+from emulator.core.shared.transaction import current
 
 if TYPE_CHECKING:
     import httpx
@@ -190,9 +190,10 @@ class SharedOutbox(Outbox):
     def enqueue(self, delivery: Delivery) -> Delivery:
         """Queue ``delivery``: with the request's commit, or at once outside a request."""
         args = (delivery.id, json.dumps(delivery_doc(delivery)), queue_of(delivery))
-        tx = CURRENT.get()
+        tx = current()
         if tx is not None:
             tx.deliveries.append((*args, delivery.api_key))
+            tx.log_capacity = self.settings.log_size
             tx.after.append(self.wake)
         else:
             self._script("enqueue", self.settings.log_size, *args, delivery.api_key)

@@ -13,18 +13,22 @@ bumps ``ve:config``, the version every replica checks on each request.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.shared import scripts as redisdb
 from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
+from emulator.core.shared.stamps import Stamps
 from emulator.core.shared.transaction import Unavailable
 from emulator.core.store import Json, Row
 
 if TYPE_CHECKING:
     import redis
+
+_PACKED_CACHE = 4096
 
 
 @dataclass(slots=True)
@@ -55,15 +59,38 @@ class SharedDB:
 
     persistent = True
 
-    def __init__(self, client: redis.Redis, *, where: str = "redis") -> None:
+    def __init__(
+        self, client: redis.Redis, *, where: str = "redis", url: str | None = None
+    ) -> None:
         self.client = client
         self.where = where
         self.scripts = Scripts(client)
         self.replica = uuid.uuid4().hex[:12]  # this process, for outbox leases
+        # The per-request check (``stamp``) has a connection of its own: one plain
+        # command without the pool's checkout and reply callbacks costs about half.
+        self._fast = client.connection_pool.make_connection()
+        self._fast_lock = threading.Lock()
+        self._packed: dict[str | None, Any] = {}  # the MGET of each tenant, encoded once
+        # Called after this process moved the world or configuration versions itself.
+        self.on_change: list[Callable[[], None]] = []
+        self._stamps = Stamps(url, self._setup()) if url else None
+
+    def _setup(self) -> list[bytes]:
+        """What a new connection must send first: AUTH and SELECT, as the pool's do."""
+        kwargs = self.client.connection_pool.connection_kwargs
+        commands: list[tuple[Any, ...]] = []
+        if kwargs.get("password"):
+            user = kwargs.get("username")
+            commands.append(
+                ("AUTH", user, kwargs["password"]) if user else ("AUTH", kwargs["password"])
+            )
+        if kwargs.get("db"):
+            commands.append(("SELECT", kwargs["db"]))
+        return [b"".join(self._fast.pack_command(*c)) for c in commands]  # type: ignore[no-untyped-call]
 
     @classmethod
     def connect(cls, url: str) -> SharedDB:
-        return cls(redisdb.connect(url), where=redisdb.Location(url).display)
+        return cls(redisdb.connect(url), where=redisdb.Location(url).display, url=url)
 
     def _call(self, script: Any, args: Sequence[Any]) -> Any:
         import redis as redis_lib
@@ -87,6 +114,49 @@ class SharedDB:
             ) from None
 
     # ------------------------------------------------------------------ rows
+    def stamp(self, tenant: str | None) -> tuple[int, int, int, int]:
+        """(config, world gen, namespace seq, namespace gen): one ``MGET``, the per-request
+        check. Without a tenant the last two are 0."""
+        import redis as redis_lib
+
+        with self._fast_lock:
+            try:
+                self._fast.send_packed_command(self._packed_stamp(tenant))  # type: ignore[no-untyped-call]
+                reply = self._fast.read_response()
+            except (redis_lib.ConnectionError, TimeoutError, OSError) as exc:
+                self._fast.disconnect()  # type: ignore[no-untyped-call]
+                raise Unavailable(
+                    f"the shared state store at {self.where} is unreachable: {exc}"
+                ) from None
+        return _stamp(reply)
+
+    async def stamp_async(self, tenant: str | None) -> tuple[int, int, int, int]:
+        """``stamp`` without blocking the event loop (``stamps``), where the URL allows."""
+        stamps = self._stamps
+        if stamps is None or stamps.unusable:
+            return self.stamp(tenant)
+        try:
+            reply = await stamps.ask(b"".join(self._packed_stamp(tenant)))
+        except (ConnectionError, OSError) as exc:
+            if not stamps.usable:
+                return self.stamp(tenant)
+            raise Unavailable(
+                f"the shared state store at {self.where} is unreachable: {exc}"
+            ) from None
+        return _stamp(reply)
+
+    def _packed_stamp(self, tenant: str | None) -> list[bytes]:
+        packed = self._packed.get(tenant)
+        if packed is None:
+            keys = [PREFIX + "config", PREFIX + "gen"]
+            if tenant is not None:
+                keys += [f"{PREFIX}ns:{tenant}:seq", f"{PREFIX}ns:{tenant}:gen"]
+            packed = self._fast.pack_command("MGET", *keys)  # type: ignore[no-untyped-call]
+            if len(self._packed) >= _PACKED_CACHE:
+                self._packed.clear()  # a crude bound: keys nobody reuses must not pile up
+            self._packed[tenant] = packed
+        return list(packed)
+
     def sync(self, tenant: str, world: int, gen: int, seq: int, *, full: bool) -> Synced:
         reply = self._call(
             self.scripts.sync, [PREFIX, tenant, world, gen, seq, "1" if full else "0"]
@@ -134,8 +204,9 @@ class SharedDB:
     def commit(
         self,
         namespaces: list[NamespaceWrites],
-        deliveries: list[tuple[str, str, str]],
+        deliveries: list[tuple[str, str, str, str]],
         max_tenants: int,
+        log_capacity: int,
     ) -> list[int] | None:
         """Seq per namespace, None on a conflict; Unavailable past the tenant cap."""
         args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
@@ -148,7 +219,7 @@ class SharedDB:
                 args += [field, text]
             args.append(len(ns.deletes))
             args += ns.deletes
-        args.append(len(deliveries))
+        args += [len(deliveries), log_capacity]
         for delivery in deliveries:
             args += delivery
         reply = self._call(self.scripts.commit, args)
@@ -170,16 +241,18 @@ class SharedDB:
 
     def world(self) -> tuple[int, int]:
         """(config version, world generation)."""
-        config, world = self.run(self.client.mget, [PREFIX + "config", PREFIX + "gen"])
-        return int(config or 0), int(world or 0)
+        config, world, _, _ = self.stamp(None)
+        return config, world
 
     # ------------------------------------------------------------------ reset, snapshot
     def reset(self, tenant: str | None) -> int:
         """Drop one namespace or all; the new world generation."""
         if tenant is not None:
             self._call(self.scripts.reset_tenant, [PREFIX, tenant])
-            return self.world()[1]
-        return int(self._call(self.scripts.reset_all, [PREFIX]))
+        else:
+            self._call(self.scripts.reset_all, [PREFIX])
+        self._changed()
+        return self.world()[1]
 
     def snapshot(self, tenants: Iterable[str]) -> dict[str, dict[str, dict[str, Json]]]:
         names = list(tenants)
@@ -227,7 +300,12 @@ class SharedDB:
             pipe.hset(PREFIX + "meta", "seed", json.dumps({"value": seed}))
             pipe.incr(PREFIX + "config")
         self.run(pipe.execute)
+        self._changed()
         return self.world()[1]
+
+    def _changed(self) -> None:
+        for hook in self.on_change:
+            hook()
 
     # ------------------------------------------------------------------ meta (Backend)
     def init_seed(self, seed: int) -> int:
@@ -250,13 +328,11 @@ class SharedDB:
             pipe.hset(PREFIX + "meta", key, _encode(value))
         pipe.incr(PREFIX + "config")
         self.run(pipe.execute)
+        self._changed()
 
     def metas(self) -> dict[str, Json]:
         raw = self.run(self.client.hgetall, PREFIX + "meta")
         return {decode(k): json.loads(v) for k, v in raw.items()}
-
-    def bump_config(self) -> int:
-        return int(self.run(self.client.incr, PREFIX + "config"))
 
     # The row methods of ``store.Backend``: rows go through SharedStore, never here.
     def put(self, tenant: str, table: str, key: str, value: Json) -> None:
@@ -277,7 +353,16 @@ class SharedDB:
         return iter(())
 
     def close(self) -> None:
+        if self._stamps is not None:
+            self._stamps.close()
+        with self._fast_lock:
+            self._fast.disconnect()  # type: ignore[no-untyped-call]
         self.client.close()
+
+
+def _stamp(reply: list[Any]) -> tuple[int, int, int, int]:
+    values = [int(v) if v is not None else 0 for v in reply] + [0, 0]
+    return values[0], values[1], values[2], values[3]
 
 
 def _encode(value: Any) -> str:

@@ -7,15 +7,17 @@ the database named by ``--state-url redis://HOST:PORT/DB``:
     ve:config              configuration version: clock, faults, progression, switches
     ve:meta                hash: seed, clock, progression, ...
     ve:tenants             set of API keys that hold rows
-    ve:ns:<key>:head       hash: seq (last commit in this namespace), gen (its resets)
+    ve:ns:<key>:seq        last commit in this namespace (every commit counts it up)
+    ve:ns:<key>:gen        resets of this namespace (a replica then reloads it whole)
     ve:ns:<key>:rows       hash: "<table>\\x1f<row key>" -> row JSON
     ve:ns:<key>:ver        hash: same field -> seq of the commit that wrote it
     ve:ns:<key>:order      zset: field -> seq of its first write (tables are ordered)
     ve:ns:<key>:chg        zset: field -> seq of its last change (what a replica fetches)
 
-Each process keeps decoded rows in memory and, before a request uses a namespace,
-asks for what changed since the ``seq`` it last saw (``SYNC``: one round trip, which
-also returns ``gen`` and ``config``). Writes are committed by ``COMMIT``: optimistic,
+Each process keeps decoded rows in memory. Before a request uses a namespace it reads
+four counters in one ``MGET`` (world ``gen``, ``config``, the namespace's ``seq`` and
+``gen``: ``SharedDB.stamp``); only if one moved does it ask for what changed since
+the ``seq`` it last saw (``SYNC``). Writes are committed by ``COMMIT``: optimistic,
 it checks that every row the request read or wrote still has the version the request
 saw, then writes them all under one new ``seq`` -- or changes nothing and reports the
 conflict, and the request runs again (``emulator.core.shared.transaction``). One server, not
@@ -62,9 +64,8 @@ local p = ARGV[1]
 local ns = p .. 'ns:' .. ARGV[2] .. ':'
 local world = tonumber(redis.call('GET', p .. 'gen') or '0')
 local cfg = tonumber(redis.call('GET', p .. 'config') or '0')
-local head = redis.call('HMGET', ns .. 'head', 'seq', 'gen')
-local seq = tonumber(head[1] or '0')
-local gen = tonumber(head[2] or '0')
+local seq = tonumber(redis.call('GET', ns .. 'seq') or '0')
+local gen = tonumber(redis.call('GET', ns .. 'gen') or '0')
 if world ~= tonumber(ARGV[3]) or gen ~= tonumber(ARGV[4]) or ARGV[6] == '1' then
   return {cfg, world, gen, seq, 1, redis.call('ZRANGE', ns .. 'order', 0, -1),
           redis.call('HGETALL', ns .. 'rows'), redis.call('HGETALL', ns .. 'ver')}
@@ -149,7 +150,7 @@ for n, t in ipairs(plan) do
   if t.nputs + t.ndels > 0 then
     local ns = t.ns
     -- One seq per put, so rows first put by this commit keep their put order.
-    seq = redis.call('HINCRBY', ns .. 'head', 'seq', math.max(t.nputs, 1))
+    seq = redis.call('INCRBY', ns .. 'seq', math.max(t.nputs, 1))
     local first = seq - math.max(t.nputs, 1) + 1
     for k = 0, t.nputs - 1 do
       local f = ARGV[t.puts + 2 * k]
@@ -195,7 +196,7 @@ local raw = redis.call('HGET', ns .. 'rows', f)
 local n = 0
 if raw then n = tonumber(string.match(raw, '"value":%s*(%d+)')) or 0 end
 n = n + 1
-local seq = redis.call('HINCRBY', ns .. 'head', 'seq', 1)
+local seq = redis.call('INCR', ns .. 'seq')
 redis.call('HSET', ns .. 'rows', f, '{"value":' .. string.format('%d', n) .. '}')
 redis.call('HSET', ns .. 'ver', f, seq)
 redis.call('ZADD', ns .. 'chg', seq, f)
@@ -210,7 +211,7 @@ RESET_TENANT: Final = """
 local p = ARGV[1]
 local ns = p .. 'ns:' .. ARGV[2] .. ':'
 redis.call('DEL', ns .. 'rows', ns .. 'ver', ns .. 'order', ns .. 'chg')
-redis.call('HINCRBY', ns .. 'head', 'gen', 1)
+redis.call('INCR', ns .. 'gen')
 redis.call('SREM', p .. 'tenants', ARGV[2])
 return 1
 """
@@ -234,7 +235,7 @@ LOAD_TENANT: Final = """
 local p = ARGV[1]
 local ns = p .. 'ns:' .. ARGV[2] .. ':'
 local count = (#ARGV - 2) / 2
-local seq = redis.call('HINCRBY', ns .. 'head', 'seq', math.max(count, 1))
+local seq = redis.call('INCRBY', ns .. 'seq', math.max(count, 1))
 local first = seq - math.max(count, 1) + 1
 for k = 0, count - 1 do
   local f = ARGV[3 + 2 * k]

@@ -20,6 +20,7 @@ Outside a request (start-up, tests poking the store) a write commits at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import weakref
@@ -28,7 +29,7 @@ from typing import Any
 
 from emulator.core.shared.db import NamespaceWrites, SharedDB, field
 from emulator.core.shared.scripts import SEP
-from emulator.core.shared.transaction import CURRENT, Conflict, Transaction, Write
+from emulator.core.shared.transaction import Conflict, Transaction, Write, current
 from emulator.core.store import Json, Namespace, R, Store, T, Table, _checked, _Counter
 
 log = logging.getLogger("emulator.core.shared.store")
@@ -52,7 +53,7 @@ class SharedTable(Table[R]):
     # ------------------------------------------------------------------ reads
     def get(self, key: str) -> R | None:
         row = self._rows.get(key)
-        tx = CURRENT.get()
+        tx = current()
         if tx is not None:
             entry = self._entries.get(key)
             tx.read(self, key, row, entry[1] if entry is not None else 0)
@@ -93,7 +94,7 @@ class SharedTable(Table[R]):
     def put(self, key: str, row: R) -> None:
         if not self._owner.kept:
             self._owner.keep()
-        tx = CURRENT.get()
+        tx = current()
         base = self._base(key, tx)
         new = key not in self._rows
         self._rows[key] = row
@@ -109,7 +110,7 @@ class SharedTable(Table[R]):
     def delete(self, key: str) -> None:
         if key not in self._rows:
             return
-        tx = CURRENT.get()
+        tx = current()
         base = self._base(key, tx)
         self._forget(key)
         if tx is None:
@@ -261,6 +262,8 @@ class SharedStore(Store):
         self._unwritten: weakref.WeakValueDictionary[str, Namespace] = weakref.WeakValueDictionary()
         self._pending = {}
         self.config, self.world = db.world()
+        self._stamps: dict[str | None, tuple[int, int, int, int]] = {}
+        db.on_change.append(self._stamps.clear)
         # Told when another replica changed the configuration (config version) or
         # reset / restored the whole world (world generation).
         self.on_config: list[Callable[[], None]] = []
@@ -272,7 +275,7 @@ class SharedStore(Store):
         return found if isinstance(found, SharedNamespace) else None
 
     def namespace(self, tenant: str) -> Namespace:
-        tx = CURRENT.get()
+        tx = current()
         if tx is not None:
             known = tx.synced.get(tenant)
             if isinstance(known, Namespace):
@@ -282,17 +285,33 @@ class SharedStore(Store):
             tx.synced[tenant] = ns
         return ns
 
-    def sync(self, tenant: str) -> SharedNamespace:
-        """Bring this process's copy of ``tenant`` up to date (one round trip)."""
+    async def sync_async(self, tenant: str) -> SharedNamespace:
+        """``sync`` with the check done without blocking the event loop (a request)."""
+        return self.sync(tenant, await self.db.stamp_async(tenant))
+
+    async def refresh_async(self) -> None:
+        config, world, _, _ = await self.db.stamp_async(None)
+        self.saw(config, world)
+
+    def sync(self, tenant: str, stamp: tuple[int, int, int, int] | None = None) -> SharedNamespace:
+        """Bring this process's copy of ``tenant`` up to date.
+
+        One ``MGET`` of four counters when nothing changed (the usual case of a read);
+        a second round trip fetches what changed, or the whole namespace after a
+        reset or on first use.
+        """
+        config, world, seq, gen = stamp if stamp is not None else self._stamp(tenant)
+        self.saw(config, world)
         ns = self._local(tenant)
-        if ns is not None and ns.world != self.world:
-            ns = None
+        if ns is not None and ns.world == world and ns.gen == gen and ns.seq == seq:
+            return ns
+        fresh = ns is None or ns.world != world or ns.gen != gen
         reply = self.db.sync(
             tenant,
-            self.world,
+            world,
             ns.gen if ns is not None else -1,
             ns.seq if ns is not None else 0,
-            full=ns is None,
+            full=fresh,
         )
         self.saw(reply.config, reply.world)
         if reply.full or ns is None:
@@ -305,6 +324,26 @@ class SharedStore(Store):
             self._namespaces[tenant] = ns
             self._unwritten.pop(tenant, None)
         return ns
+
+    def _stamp(self, tenant: str | None) -> tuple[int, int, int, int]:
+        """``SharedDB.stamp``, asked at most once per turn of the event loop and tenant.
+
+        Every request that runs in this turn was received before it began, so a stamp
+        read in this turn is at least as new as any write acknowledged (to anyone)
+        before those requests were sent: read-your-writes holds, and requests that
+        arrive together share one round trip. The cache empties at the next turn.
+        """
+        found = self._stamps.get(tenant)
+        if found is not None:
+            return found
+        stamp = self.db.stamp(tenant)
+        if not self._stamps:
+            try:
+                asyncio.get_running_loop().call_soon(self._stamps.clear)
+            except RuntimeError:
+                return stamp  # not on an event loop: nothing to share with
+        self._stamps[tenant] = stamp
+        return stamp
 
     def saw(self, config: int, world: int) -> None:
         """Versions read from Redis: react if another replica changed them."""
@@ -321,7 +360,8 @@ class SharedStore(Store):
 
     def refresh(self) -> None:
         """Check the configuration and world versions (a request with no API key)."""
-        self.saw(*self.db.world())
+        config, world, _, _ = self._stamp(None)
+        self.saw(config, world)
 
     def _keep(self, ns: Namespace) -> None:
         # No cap here: Redis counts the tenants of every replica (the commit refuses).
@@ -336,7 +376,7 @@ class SharedStore(Store):
         return self.db.tenants()
 
     def atomic(self, job: Callable[[], T]) -> T:
-        if CURRENT.get() is not None:
+        if current() is not None:
             return job()  # already part of a request's transaction
         return Transaction.run(self, job)
 
@@ -354,8 +394,9 @@ class SharedStore(Store):
                 group(tenant).deletes.append(field(table, key))
             else:
                 group(tenant).puts.append((field(table, key), write.text))
-        outbox = [d.commit_args() for d in tx.deliveries]
-        seqs = self.db.commit(list(groups.values()), outbox, self.max_tenants)
+        seqs = self.db.commit(
+            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
+        )
         if seqs is None:
             raise Conflict()
         self._committed(list(groups.values()), seqs, tx.writes.values())
@@ -368,7 +409,7 @@ class SharedStore(Store):
             writes.deletes.append(field(name, write.key))
         else:
             writes.puts.append((field(name, write.key), write.text))
-        seqs = self.db.commit([writes], [], self.max_tenants)
+        seqs = self.db.commit([writes], [], self.max_tenants, 0)
         assert seqs is not None
         self._committed([writes], seqs, [write])
 

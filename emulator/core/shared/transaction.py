@@ -55,6 +55,17 @@ FRESH: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 )
 
 
+def current() -> Transaction | None:
+    """The transaction the running code belongs to, if it is still open.
+
+    A callback scheduled during a request (``call_soon``, a task) inherits the
+    request's context, and so its transaction, after the request ended: such late
+    work then runs as its own transaction (``SharedStore.atomic``) or commits at once.
+    """
+    tx = CURRENT.get()
+    return tx if tx is not None and not tx.closed else None
+
+
 class Conflict(Exception):
     """Another replica changed a row this transaction used; nothing was written."""
 
@@ -97,8 +108,12 @@ class Transaction:
         # (tenant, table, key) -> (the row object read, the version of that copy)
         self.reads: dict[tuple[str, str, str], tuple[Any, int]] = {}
         self.writes: dict[tuple[str, str, str], Write] = {}
-        self.deliveries: list[Any] = []  # outbox deliveries, written by the commit
+        # Webhook deliveries (id, JSON, queue, API key), written by the commit, and the
+        # capacity of the delivery log they join.
+        self.deliveries: list[tuple[str, str, str, str]] = []
+        self.log_capacity = 0
         self.after: list[Callable[[], None]] = []  # run once committed
+        self.closed = False  # committed for good or rolled back: joins no more work
 
     # ------------------------------------------------------------------ recording
     def read(self, table: SharedTable[Any], key: str, row: Any, version: int) -> None:
@@ -150,6 +165,7 @@ class Transaction:
 
     def rollback(self) -> None:
         """Forget the writes: local copies of the rows go back to what Redis holds."""
+        self.closed = True
         if self.writes:
             self.store.reload(self.writes.values())
         self.writes.clear()
@@ -169,6 +185,7 @@ class Transaction:
                 if attempt == attempts:
                     raise
                 continue
+            tx.closed = True
             return result
         raise AssertionError("unreachable")
 
@@ -189,7 +206,7 @@ class RecordedBody:
         self._receive = receive
         # Body messages as (more_body, offset in the spool, size).
         self._messages: list[tuple[bool, int, int]] = []
-        self._spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+        self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None  # made on the first byte
         self._done = False
 
     def reader(self) -> Receive:
@@ -207,8 +224,12 @@ class RecordedBody:
             message = await self._receive()
             if message["type"] == "http.request":
                 body: bytes = message.get("body", b"")
-                start = self._spool.tell()
-                self._spool.write(body)
+                spool = self._spool
+                if spool is None:
+                    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+                    self._spool = spool  # closed by close()
+                start = spool.tell()
+                spool.write(body)
                 more = bool(message.get("more_body", False))
                 self._messages.append((more, start, len(body)))
                 self._done = not more
@@ -219,14 +240,18 @@ class RecordedBody:
 
     def _replay(self, kept: tuple[bool, int, int]) -> Message:
         more, start, size = kept
-        end = self._spool.tell()
-        self._spool.seek(start)
-        body = self._spool.read(size)
-        self._spool.seek(end)
+        spool = self._spool
+        body = b""
+        if spool is not None:
+            end = spool.tell()
+            spool.seek(start)
+            body = spool.read(size)
+            spool.seek(end)
         return {"type": "http.request", "body": body, "more_body": more}
 
     def close(self) -> None:
-        self._spool.close()
+        if self._spool is not None:
+            self._spool.close()
 
 
 class _Gate:
@@ -316,6 +341,7 @@ class TransactionMiddleware:
             CURRENT.reset(token)
         if gate.failed is not None:
             return gate.failed
+        tx.closed = True
         if tx.dirty:
             # Writes after the answer started (none of today's endpoints), or an app that
             # answered nothing (a dropped connection): keep them, as one process would.
@@ -354,10 +380,10 @@ class FreshnessMiddleware:
         key = header(scope, b"x-api-key")
         try:
             if key:
-                fresh: dict[str, Any] | None = {key: self.store.sync(key)}
+                fresh: dict[str, Any] | None = {key: await self.store.sync_async(key)}
             else:
                 fresh = None
-                self.store.refresh()
+                await self.store.refresh_async()
         except Unavailable as exc:
             await self.unavailable(scope["path"], exc.message)(scope, receive, send)
             return
