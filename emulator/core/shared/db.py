@@ -224,16 +224,15 @@ class SharedDB:
             args += delivery
         reply = self._call(self.scripts.commit, args)
         if int(reply[0]) == -1:
-            raise Unavailable(
-                f"this emulator holds data for at most {max_tenants} API keys (max_tenants); "
-                "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
-            )
+            raise Unavailable(_cap(max_tenants))
         if int(reply[0]) == 0:
             return None
         return [int(x) for x in reply[1:]]
 
-    def next_id(self, tenant: str, field: str) -> tuple[int, int]:
-        n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field])
+    def next_id(self, tenant: str, field: str, max_tenants: int = 0) -> tuple[int, int]:
+        n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field, max_tenants])
+        if int(n) == -1:
+            raise Unavailable(_cap(max_tenants))
         return int(n), int(seq)
 
     def tenants(self) -> list[str]:
@@ -358,6 +357,13 @@ class SharedDB:
         with self._fast_lock:
             self._fast.disconnect()  # type: ignore[no-untyped-call]
         self.client.close()
+
+
+def _cap(max_tenants: int) -> str:
+    return (
+        f"this emulator holds data for at most {max_tenants} API keys (max_tenants); "
+        "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
+    )
 
 
 def _stamp(reply: list[Any]) -> tuple[int, int, int, int]:

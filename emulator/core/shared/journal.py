@@ -5,10 +5,10 @@ alone, and ``journal_size`` bounds the whole cluster's journal as it bounds one
 process's. Entries are numbered by one Redis counter, so ids are unique and in the
 order requests finished over all replicas.
 
-Writing costs the request no round trip: rows are sent in batches, at most
-``BATCH_SECONDS`` after the response (under load, many rows a call). Reading first
-sends this replica's rows not yet sent, so a replica reads its own requests at once;
-another replica's rows reach the stream within those few milliseconds. (A writer
+Writing costs the request no round trip: rows are sent on the next turn of the event
+loop after the response, all the rows of that turn in one call (under load, several).
+So by the time a client has read a response and asked any replica for the journal,
+its entry is there; reading first sends this replica's rows not sent yet. (A writer
 thread was tried: its GIL hand-overs cost the event loop more than the calls saved.)
 """
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.core.journal")
 
 STREAM: Final = PREFIX + "journal"
-BATCH_SECONDS: Final = 0.002
 
 # KEYS: stream, id counter; ARGV: capacity, row JSON*
 _APPEND: Final = """
@@ -68,7 +67,7 @@ class SharedJournal(Journal):
         super().__init__(size, classify)
         self.db = db
         self._outgoing: list[Row] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._append = db.client.register_script(_APPEND)
         self._clear = db.client.register_script(_CLEAR)
 
@@ -83,10 +82,10 @@ class SharedJournal(Journal):
         except RuntimeError:
             self.flush()
             return
-        self._timer = loop.call_later(BATCH_SECONDS, self.flush)
+        self._timer = loop.call_soon(self.flush)
 
     def flush(self) -> None:
-        """Send the rows not sent yet (also on a timer after each first new row)."""
+        """Send the rows not sent yet (scheduled after each first new row of a turn)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -186,12 +186,18 @@ return out
 """
 )
 
-# ARGV: prefix, tenant, field. A per-namespace counter row, incremented on the spot
-# (outside any transaction) so that two replicas never hand out the same number.
+# ARGV: prefix, tenant, field, max tenants. A per-namespace counter row, incremented on
+# the spot (outside any transaction) so that two replicas never hand out the same
+# number. {-1} when it would make one tenant more than max tenants allows.
 NEXT_ID: Final = """
 local p = ARGV[1]
 local ns = p .. 'ns:' .. ARGV[2] .. ':'
 local f = ARGV[3]
+local cap = tonumber(ARGV[4] or '0')
+if cap > 0 and redis.call('SISMEMBER', p .. 'tenants', ARGV[2]) == 0
+   and redis.call('SCARD', p .. 'tenants') >= cap then
+  return {-1, 0}
+end
 local raw = redis.call('HGET', ns .. 'rows', f)
 local n = 0
 if raw then n = tonumber(string.match(raw, '"value":%s*(%d+)')) or 0 end

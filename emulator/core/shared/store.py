@@ -200,7 +200,9 @@ class SharedNamespace(Namespace):
         return found if isinstance(found, SharedTable) else None
 
     def next_id(self, name: str) -> int:
-        n, seq = self.store.db.next_id(self.tenant, field("_counters", name))
+        n, seq = self.store.db.next_id(
+            self.tenant, field("_counters", name), self.store.max_tenants
+        )
         if not self.kept:
             self.keep()
         counters = self.table("_counters", lambda raw: _Counter(int(raw["value"])))
