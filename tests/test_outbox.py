@@ -438,10 +438,16 @@ def test_stop_finishes_pending_deliveries_within_the_grace_period() -> None:
 def test_stop_abandons_at_once_a_retry_that_could_not_come_due_in_the_grace() -> None:
     """Waiting for a retry due after the grace period would only delay the shutdown."""
     rec = Recorder(statuses(500))
-    slow = {"backoff_base_seconds": 60.0, "backoff_max_seconds": 60.0}
 
     async def scenario() -> list[Delivery]:
-        outbox = await started(make(rec, shutdown_grace_seconds=30.0, **slow))
+        outbox = await started(
+            make(
+                rec,
+                shutdown_grace_seconds=30.0,
+                backoff_base_seconds=60.0,
+                backoff_max_seconds=60.0,
+            )
+        )
         made = [submit(outbox, session_id=f"s{n}") for n in range(2)]
         while len(rec.requests) < 2:
             await asyncio.sleep(0.005)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.shared import scripts as redisdb
+from emulator.core.shared.aio import ReplyError, Stamps
 from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
-from emulator.core.shared.stamps import Stamps
 from emulator.core.shared.transaction import Unavailable
 from emulator.core.store import Json, Row
 
@@ -70,7 +70,7 @@ class SharedDB:
         # command without the pool's checkout and reply callbacks costs about half.
         self._fast = client.connection_pool.make_connection()
         self._fast_lock = threading.Lock()
-        self._packed: dict[str | None, Any] = {}  # the MGET of each tenant, encoded once
+        self._packed: dict[str | None, bytes] = {}  # the MGET of each tenant, encoded once
         # Called after this process moved the world or configuration versions itself.
         self.on_change: list[Callable[[], None]] = []
         self._stamps = Stamps(url, self._setup()) if url else None
@@ -121,7 +121,7 @@ class SharedDB:
 
         with self._fast_lock:
             try:
-                self._fast.send_packed_command(self._packed_stamp(tenant))  # type: ignore[no-untyped-call]
+                self._fast.send_packed_command([self._packed_stamp(tenant)])  # type: ignore[no-untyped-call]
                 reply = self._fast.read_response()
             except (redis_lib.ConnectionError, TimeoutError, OSError) as exc:
                 self._fast.disconnect()  # type: ignore[no-untyped-call]
@@ -136,8 +136,8 @@ class SharedDB:
         if stamps is None or stamps.unusable:
             return self.stamp(tenant)
         try:
-            reply = await stamps.ask(b"".join(self._packed_stamp(tenant)))
-        except (ConnectionError, OSError) as exc:
+            reply = await stamps.ask(self._packed_stamp(tenant))
+        except (ConnectionError, OSError, ReplyError) as exc:
             if not stamps.usable:
                 return self.stamp(tenant)
             raise Unavailable(
@@ -145,17 +145,17 @@ class SharedDB:
             ) from None
         return _stamp(reply)
 
-    def _packed_stamp(self, tenant: str | None) -> list[bytes]:
+    def _packed_stamp(self, tenant: str | None) -> bytes:
         packed = self._packed.get(tenant)
         if packed is None:
             keys = [PREFIX + "config", PREFIX + "gen"]
             if tenant is not None:
                 keys += [f"{PREFIX}ns:{tenant}:seq", f"{PREFIX}ns:{tenant}:gen"]
-            packed = self._fast.pack_command("MGET", *keys)  # type: ignore[no-untyped-call]
+            packed = b"".join(self._fast.pack_command("MGET", *keys))  # type: ignore[no-untyped-call]
             if len(self._packed) >= _PACKED_CACHE:
                 self._packed.clear()  # a crude bound: keys nobody reuses must not pile up
             self._packed[tenant] = packed
-        return list(packed)
+        return packed
 
     def sync(self, tenant: str, world: int, gen: int, seq: int, *, full: bool) -> Synced:
         reply = self._call(
@@ -186,6 +186,16 @@ class SharedDB:
                 )
         return Synced(config, world, gen, seq, kind == 1, rows)
 
+    def can_fire(self) -> bool:
+        """Whether ``fire_script`` can send now without blocking."""
+        return self._stamps is not None and self._stamps.ready()
+
+    def fire_script(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """Send a script call on the non-blocking connection; the future of its answer."""
+        assert self._stamps is not None
+        packed = self._fast.pack_command("EVALSHA", script.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+        return self._stamps.fire(b"".join(packed))
+
     def fetch(
         self, tenant: str, fields: list[str]
     ) -> list[tuple[str, str | None, int, float | None]]:
@@ -209,25 +219,36 @@ class SharedDB:
         log_capacity: int,
     ) -> list[int] | None:
         """Seq per namespace, None on a conflict; Unavailable past the tenant cap."""
-        args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
-        for ns in namespaces:
-            args += [ns.tenant, len(ns.checks)]
-            for field, expected in ns.checks:
-                args += [field, expected]
-            args.append(len(ns.puts))
-            for field, text in ns.puts:
-                args += [field, text]
-            args.append(len(ns.deletes))
-            args += ns.deletes
-        args += [len(deliveries), log_capacity]
-        for delivery in deliveries:
-            args += delivery
-        reply = self._call(self.scripts.commit, args)
-        if int(reply[0]) == -1:
-            raise Unavailable(_cap(max_tenants))
-        if int(reply[0]) == 0:
-            return None
-        return [int(x) for x in reply[1:]]
+        args = _commit_args(namespaces, deliveries, max_tenants, log_capacity)
+        return _commit_reply(self._call(self.scripts.commit, args), max_tenants)
+
+    async def commit_async(
+        self,
+        namespaces: list[NamespaceWrites],
+        deliveries: list[tuple[str, str, str, str]],
+        max_tenants: int,
+        log_capacity: int,
+    ) -> list[int] | None:
+        """``commit`` without blocking the event loop, where the URL allows (``aio``)."""
+        stamps = self._stamps
+        if stamps is None or stamps.unusable:
+            return self.commit(namespaces, deliveries, max_tenants, log_capacity)
+        args = _commit_args(namespaces, deliveries, max_tenants, log_capacity)
+        packed = self._fast.pack_command("EVALSHA", self.scripts.commit.sha, 0, *args)  # type: ignore[no-untyped-call]
+        try:
+            reply = await stamps.send(b"".join(packed))
+        except ReplyError as exc:
+            if "NOSCRIPT" not in str(exc):
+                raise
+            # Redis lost its scripts (restart, SCRIPT FLUSH): the blocking client loads it.
+            return self.commit(namespaces, deliveries, max_tenants, log_capacity)
+        except (ConnectionError, OSError) as exc:
+            if not stamps.usable:
+                return self.commit(namespaces, deliveries, max_tenants, log_capacity)
+            raise Unavailable(
+                f"the shared state store at {self.where} is unreachable: {exc}"
+            ) from None
+        return _commit_reply(reply, max_tenants)
 
     def next_id(self, tenant: str, field: str, max_tenants: int = 0) -> tuple[int, int]:
         n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field, max_tenants])
@@ -357,6 +378,37 @@ class SharedDB:
         with self._fast_lock:
             self._fast.disconnect()  # type: ignore[no-untyped-call]
         self.client.close()
+
+
+def _commit_args(
+    namespaces: list[NamespaceWrites],
+    deliveries: list[tuple[str, str, str, str]],
+    max_tenants: int,
+    log_capacity: int,
+) -> list[Any]:
+    """``COMMIT``'s arguments (``scripts.COMMIT`` documents their layout)."""
+    args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
+    for ns in namespaces:
+        args += [ns.tenant, len(ns.checks)]
+        for field_name, expected in ns.checks:
+            args += [field_name, expected]
+        args.append(len(ns.puts))
+        for field_name, text in ns.puts:
+            args += [field_name, text]
+        args.append(len(ns.deletes))
+        args += ns.deletes
+    args += [len(deliveries), log_capacity]
+    for delivery in deliveries:
+        args += delivery
+    return args
+
+
+def _commit_reply(reply: Any, max_tenants: int) -> list[int] | None:
+    if int(reply[0]) == -1:
+        raise Unavailable(_cap(max_tenants))
+    if int(reply[0]) == 0:
+        return None
+    return [int(x) for x in reply[1:]]
 
 
 def _cap(max_tenants: int) -> str:

@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.core.journal import Entry, Journal, Row
 from emulator.core.shared.scripts import PREFIX, decode
@@ -84,27 +84,42 @@ class SharedJournal(Journal):
             return
         self._timer = loop.call_soon(self.flush)
 
-    def flush(self) -> None:
-        """Send the rows not sent yet (scheduled after each first new row of a turn)."""
+    def flush(self, *, wait: bool = False) -> None:
+        """Send the rows not sent yet (scheduled after each first new row of a turn);
+        ``wait``: with the blocking client, so they are in Redis when this returns."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         rows, self._outgoing = self._outgoing, []
         if not rows:
             return
+        if not wait and self.db.can_fire():
+            # Sent without waiting for the answer (emulator.core.shared.aio).
+            future = self.db.fire_script(self._append, [STREAM, STREAM + ":id"], self._args(rows))
+            future.add_done_callback(lambda done: self._fired(done, rows))
+            return
+        self._send(rows)
+
+    def _args(self, rows: list[Row]) -> list[object]:
+        return [self.size, *(json.dumps(row) for row in rows)]
+
+    def _send(self, rows: list[Row]) -> None:
         try:
-            self.db.run(
-                self._append,
-                [STREAM, STREAM + ":id"],
-                [self.size, *(json.dumps(row) for row in rows)],
-            )
+            self.db.run(self._append, [STREAM, STREAM + ":id"], self._args(rows))
         except Exception as exc:  # the journal must never fail a request
             log.warning("%d journal entries not recorded: %s", len(rows), exc)
+
+    def _fired(self, done: asyncio.Future[Any], rows: list[Row]) -> None:
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is not None:
+            self._send(rows)  # e.g. NOSCRIPT: the blocking client loads the script
 
     def _entries(self) -> Iterable[Entry]:
         if not self.size:
             return ()
-        self.flush()
+        self.flush(wait=True)
         classify = self.classify
         out: list[Entry] = []
         for _, fields in self.db.run(self.db.client.xrange, STREAM, "-", "+"):
@@ -127,11 +142,11 @@ class SharedJournal(Journal):
         return out
 
     def clear(self, api_key: str | None = None) -> int:
-        self.flush()
+        self.flush(wait=True)
         return int(self.db.run(self._clear, [STREAM], [api_key or ""]))
 
     def __len__(self) -> int:
         if not self.size:
             return 0
-        self.flush()
+        self.flush(wait=True)
         return int(self.db.run(self.db.client.xlen, STREAM))

@@ -384,6 +384,26 @@ class SharedStore(Store):
 
     # ------------------------------------------------------------------ commits
     def commit(self, tx: Transaction) -> None:
+        groups = self._groups(tx)
+        seqs = self.db.commit(
+            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
+        )
+        if seqs is None:
+            raise Conflict()
+        self._committed(list(groups.values()), seqs, tx.writes.values())
+
+    async def commit_async(self, tx: Transaction) -> None:
+        """``commit`` without blocking the event loop (a request's commit)."""
+        groups = self._groups(tx)
+        seqs = await self.db.commit_async(
+            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
+        )
+        if seqs is None:
+            raise Conflict()
+        self._committed(list(groups.values()), seqs, tx.writes.values())
+
+    def _groups(self, tx: Transaction) -> dict[str, NamespaceWrites]:
+        """The transaction's checks and writes, namespace by namespace."""
         groups: dict[str, NamespaceWrites] = {}
 
         def group(tenant: str) -> NamespaceWrites:
@@ -396,12 +416,7 @@ class SharedStore(Store):
                 group(tenant).deletes.append(field(table, key))
             else:
                 group(tenant).puts.append((field(table, key), write.text))
-        seqs = self.db.commit(
-            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
-        )
-        if seqs is None:
-            raise Conflict()
-        self._committed(list(groups.values()), seqs, tx.writes.values())
+        return groups
 
     def autocommit(self, write: Write) -> None:
         """A write outside any transaction (start-up, tests): committed unconditionally."""

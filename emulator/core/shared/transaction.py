@@ -156,6 +156,17 @@ class Transaction:
             self.store.commit(self)
             self.writes.clear()
             self.deliveries.clear()
+        self._committed()
+
+    async def commit_async(self) -> None:
+        """``commit`` without blocking the event loop (the end of a request)."""
+        if self.dirty:
+            await self.store.commit_async(self)
+            self.writes.clear()
+            self.deliveries.clear()
+        self._committed()
+
+    def _committed(self) -> None:
         hooks, self.after = self.after, []
         for hook in hooks:
             try:
@@ -264,14 +275,18 @@ class _Gate:
         self.failed: Conflict | Unavailable | None = None
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and not self.started:
-            try:
-                with active(None):
-                    self.tx.commit()
-            except (Conflict, Unavailable) as exc:
-                self.failed = exc
-                self.tx.rollback()
-                return
+        if not self.started and message["type"] == "http.response.start":
+            tx = self.tx
+            if tx.dirty or tx.after:  # a read-only request has nothing to commit
+                token = CURRENT.set(None)
+                try:
+                    await tx.commit_async()
+                except (Conflict, Unavailable) as exc:
+                    self.failed = exc
+                    tx.rollback()
+                    return
+                finally:
+                    CURRENT.reset(token)
             self.started = True
         if self.failed is None:
             await self._send(message)

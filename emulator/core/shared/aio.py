@@ -1,18 +1,19 @@
-"""The per-request check without blocking the event loop: a pipelined ``MGET`` client.
+"""Redis calls of the request path without blocking the event loop: a pipelined client.
 
-Every request of a replica starts by reading four counters (``SharedDB.stamp``). Done
-with a blocking call, the event loop stands still for a whole round trip per request;
-on a busy machine (Redis scheduled on the same cores) that round trip dominated. So
-the check goes out on a connection of its own, an ``asyncio`` protocol: requests write
-their ``MGET`` and await the answer while the loop serves others, and answers come
-back in order (Redis answers one connection's commands in order), parsed by hiredis.
+Every request of a replica starts by reading four counters (``SharedDB.stamp``), a
+request that wrote commits, and every request adds a journal row. Done with blocking
+calls, the event loop stands still for each round trip; on a busy machine (Redis
+scheduled on the same cores) those waits dominated. So these go out on a connection
+of their own, an ``asyncio`` protocol: a request writes its command and awaits the
+answer while the loop serves others; answers come back in order (Redis answers one
+connection's commands in order), parsed by hiredis.
 
-Requests that start in the same turn of the event loop share one check: all of them
-were received before the turn began, so a check sent during it is at least as new as
-any write acknowledged before they were sent (read-your-writes holds).
+Requests that start in the same turn of the event loop share one check (``ask``): all
+of them were received before the turn began, so a check sent during it is at least as
+new as any write acknowledged before they were sent (read-your-writes holds).
 
 Plain ``redis://`` and ``unix://`` URLs are served here; for others (TLS) ``connect``
-answers None and the blocking check is used.
+answers None and the blocking client is used.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ import socket
 from collections import deque
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
+
+
+class ReplyError(Exception):
+    """Redis answered a command with an error (e.g. NOSCRIPT after a script flush)."""
 
 
 class StampProtocol(asyncio.Protocol):
@@ -55,7 +60,7 @@ class StampProtocol(asyncio.Protocol):
                 if future.done():
                     continue  # its request was cancelled
                 if isinstance(reply, Exception):
-                    future.set_exception(ConnectionError(f"Redis answered: {reply}"))
+                    future.set_exception(ReplyError(str(reply)))
                 else:
                     future.set_result(reply)
 
@@ -102,7 +107,7 @@ async def connect(url: str, packed_setup: list[bytes]) -> StampProtocol | None:
 
 
 class Stamps:
-    """The shared, non-blocking check of one event loop (see the module doc)."""
+    """The non-blocking connection of one event loop (see the module doc)."""
 
     def __init__(self, url: str, packed_setup: list[bytes]) -> None:
         self._url = url
@@ -130,6 +135,28 @@ class Stamps:
         mine: asyncio.Future[Any] = loop.create_future()  # one of its own: cancel-safe
         waiters.append(mine)
         return await mine
+
+    async def send(self, packed: bytes) -> Any:
+        """One command and its answer (not shared): commits, journal rows."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._protocol is None or self._protocol.closed:
+            await self._connect(loop)
+        assert self._protocol is not None
+        return await self._protocol.call(packed)[0]
+
+    def ready(self) -> bool:
+        """Connected on the running loop, so ``send`` will not have to connect first."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        protocol = self._protocol
+        return self._loop is loop and protocol is not None and not protocol.closed
+
+    def fire(self, packed: bytes) -> asyncio.Future[Any]:
+        """Write a command now and return the future of its answer (``ready`` first)."""
+        assert self._protocol is not None
+        return self._protocol.call(packed)[0]
 
     async def _connect(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._protocol is not None and self._loop is loop:
