@@ -198,6 +198,9 @@ def _check_only(settings: object) -> int:
     from emulator.settings import Settings
 
     assert isinstance(settings, Settings)
+    problem = _workers_problem(settings)
+    if problem is not None:
+        return _config_error(problem)
     try:
         create_app(settings)
     except (OSError, ValueError) as exc:
@@ -233,7 +236,7 @@ def serve(settings: object) -> int:
         # With several workers this only checks the settings (and that the shared store
         # answers): each worker builds its own app.
         app = create_app(settings)
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError) as exc:
         sock.close()
         return _config_error(exc)
     url = f"http://{_url_host(host)}:{port}"

@@ -58,21 +58,29 @@ def cluster(redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
 
 
 class RoundRobin(httpx.AsyncBaseTransport):
-    """Sends each request to the next replica in turn; notes the ids handed out."""
+    """Sends each request to the next replica in turn; notes the ids handed out.
+
+    An id counts twice only if it was handed out twice between two resets of its API
+    key: after a reset the same requests give the same ids again, by design.
+    """
 
     def __init__(self, ports: list[int], start: int, ids: Counter[str]) -> None:
         self._ports = itertools.cycle(ports[start % len(ports) :] + ports[: start % len(ports)])
         self._inner = httpx.AsyncHTTPTransport()
         self._ids = ids
+        self._resets: Counter[str] = Counter()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.url = request.url.copy_with(port=next(self._ports))
         response = await self._inner.handle_async_request(request)
-        if request.method == "POST" and request.url.path in _MINTING:
+        key = request.headers.get("x-api-key", "")
+        if request.method == "POST" and request.url.path == "/_emulator/reset":
+            self._resets[request.url.params.get("api_key", "")] += 1
+        elif request.method == "POST" and request.url.path in _MINTING:
             await response.aread()
             minted = _minted(response.content)
             if minted is not None:
-                self._ids[f"{request.headers.get('x-api-key')}:{minted}"] += 1
+                self._ids[f"{key}/{self._resets[key]}:{minted}"] += 1
         return response
 
     async def aclose(self) -> None:

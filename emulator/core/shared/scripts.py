@@ -255,7 +255,7 @@ return seq
 """
 
 
-class StateStoreError(RuntimeError):
+class StateStoreError(ValueError):
     """The shared state store cannot be reached or is not usable (the CLI exits 2)."""
 
 
