@@ -34,8 +34,8 @@ from emulator.core.limits import BodyLimitMiddleware
 from emulator.core.outbox import Outbox
 from emulator.core.routing import IndexedRouter
 from emulator.core.runtime import Runtime, Vendor, attach, vendor_for
+from emulator.core.shared.middleware import FreshnessMiddleware, TransactionMiddleware
 from emulator.core.shared.store import SharedStore
-from emulator.core.shared.transaction import FreshnessMiddleware, TransactionMiddleware
 from emulator.core.sqlite import SqliteBackend
 from emulator.core.store import Store, TenantLimitReached
 from emulator.core.tenants import Tenants

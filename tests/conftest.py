@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.support import redis as redis_support
 from tests.support.network import Guard, RefusingPort
+from tests.support.tools import missing
 
 GUARD = Guard()
 GUARD.install()
@@ -54,7 +55,7 @@ def _stays_on_loopback() -> Iterator[None]:
 def redis_server() -> Iterator[redis_support.RedisServer]:
     """A real redis-server on a free loopback port for the whole session (no persistence)."""
     if redis_support.BINARY is None:
-        pytest.skip(redis_support.MISSING)
+        missing("redis-server", "apt-get install redis-server")
     server = redis_support.RedisServer()
     yield server
     server.stop()

@@ -3,8 +3,8 @@
 Started once per test session (``redis_server`` fixture in tests/conftest.py); each
 test that uses it gets the database emptied first (``redis_url``). Debian's
 ``redis-server`` package provides the binary (``.ci/run`` installs it); without it
-those tests are skipped with a message saying so. Valkey's ``valkey-server`` takes the
-same options and is used if it is the one installed.
+those tests are skipped with a message saying so (failed in CI: ``tests.support.tools``).
+Valkey's ``valkey-server`` takes the same options and is used if it is the one installed.
 """
 
 from __future__ import annotations

@@ -125,6 +125,16 @@ return 1
 """
 )
 
+# ARGV: prefix, log capacity, id, doc, queue, api key, history (1: finished, not queued)
+RECORD: Final = (
+    OUTBOX_LIB
+    + """
+enqueue(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+trim(ARGV[1], tonumber(ARGV[2]))
+return 1
+"""
+)
+
 # ARGV: prefix, api key ('' for all), finished only (0/1) -> deliveries removed.
 # Removes log entries; with finished = 0 also queues, ids and the tenant's switch.
 FORGET: Final = """

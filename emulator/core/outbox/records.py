@@ -241,7 +241,7 @@ class DeliveryLog:
         status: str | None = None,
         limit: int | None = None,
     ) -> list[Delivery]:
-        found: Iterable[Delivery] = self._items.values()
+        found: Iterable[Delivery] = self.values()
         if api_key is not None:
             found = (d for d in found if d.api_key == api_key)
         if session_id is not None:

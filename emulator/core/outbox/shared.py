@@ -29,7 +29,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.core.outbox import leases
@@ -45,7 +44,7 @@ from emulator.core.outbox.records import (
     delivery_from_doc,
 )
 from emulator.core.outbox.schedule import WebhookSettings
-from emulator.core.outbox.switches import Switches
+from emulator.core.outbox.shared_log import SharedLog, SharedSwitches, queue_of
 from emulator.core.randomness import token
 from emulator.core.shared.scripts import PREFIX, SEP, decode
 from emulator.core.shared.transaction import current
@@ -61,48 +60,6 @@ log = logging.getLogger("emulator.core.outbox")
 CLAIM_SECONDS: Final = 0.25  # how often a replica looks for queues nobody holds
 CLAIM_BATCH: Final = 64
 _FLUSH_POLL_SECONDS: Final = 0.02
-
-
-def queue_of(delivery: Delivery) -> str:
-    return f"{delivery.api_key}{SEP}{delivery.session_id}"
-
-
-class SharedSwitches(Switches):
-    """The failure switches in Redis: ``remaining`` counts attempts on every replica."""
-
-    def __init__(self, db: SharedDB) -> None:
-        super().__init__()
-        self.db = db
-        self._consume = db.client.register_script(leases.CONSUME)
-
-    def set(self, switch: FailureSwitch) -> FailureSwitch:
-        field = switch.api_key or "*"
-        self.db.run(
-            self.db.client.hset, PREFIX + "cb:switches", field, json.dumps(switch.to_json())
-        )
-        return replace(switch)
-
-    def clear(self, api_key: str | None = None) -> bool:
-        return bool(self.db.run(self.db.client.hdel, PREFIX + "cb:switches", api_key or "*"))
-
-    def all(self) -> list[FailureSwitch]:
-        raw = self.db.run(self.db.client.hgetall, PREFIX + "cb:switches")
-        return [FailureSwitch(**json.loads(v)) for _, v in sorted(raw.items())]
-
-    def reset(self, api_key: str | None) -> None:
-        """Done by ``SharedOutbox.reset`` in Redis."""
-
-    def for_delivery(self, delivery: Delivery) -> FailureSwitch | None:
-        own, every = self.db.run(
-            self.db.client.hmget, PREFIX + "cb:switches", [delivery.api_key, "*"]
-        )
-        raw = own or every
-        switch = None if raw is None else FailureSwitch(**json.loads(raw))
-        return switch if switch is not None and switch.matches(delivery) else None
-
-    def consume(self, switch: FailureSwitch) -> None:
-        if switch.remaining is not None:
-            self.db.run(self._consume, [], [PREFIX, switch.api_key or "*"])
 
 
 class SharedOutbox(Outbox):
@@ -124,6 +81,7 @@ class SharedOutbox(Outbox):
         super().__init__(settings, clock=clock, seed=seed, transport=transport)
         self.db = db
         self.switches = SharedSwitches(db)
+        self.log = SharedLog(db, self.settings.log_size)
         client = db.client
         self._scripts = {
             name: client.register_script(getattr(leases, name.upper()))
@@ -321,35 +279,8 @@ class SharedOutbox(Outbox):
         """Nothing is abandoned: the delivery stays pending for the next holder."""
 
     # ------------------------------------------------------------------ inspection
-    def _docs(self) -> list[Delivery]:
-        ids = self.db.run(self.db.client.zrange, PREFIX + "cb:log", 0, -1)
-        if not ids:
-            return []
-        docs = self.db.run(self.db.client.hmget, PREFIX + "cb:doc", ids)
-        return [delivery_from_doc(json.loads(d)) for d in docs if d is not None]
-
     def get(self, delivery_id: str) -> Delivery | None:
-        raw = self.db.run(self.db.client.hget, PREFIX + "cb:doc", delivery_id)
-        return None if raw is None else delivery_from_doc(json.loads(raw))
-
-    def deliveries(
-        self,
-        *,
-        api_key: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        event: str | None = None,
-        status: str | None = None,
-        limit: int | None = None,
-    ) -> list[Delivery]:
-        wanted = {"api_key": api_key, "session_id": session_id, "user_id": user_id}
-        wanted.update(event=event, status=status)
-        found = [
-            d
-            for d in self._docs()
-            if all(v is None or getattr(d, k) == v for k, v in wanted.items())
-        ]
-        return found[-limit:] if limit else found
+        return self.log.get(delivery_id)
 
     def pending(self, api_key: str | None = None) -> int:
         queues = self.db.run(self.db.client.hvals, PREFIX + "cb:open")
@@ -368,7 +299,7 @@ class SharedOutbox(Outbox):
 
     def summary(self, api_key: str | None = None) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
-        for d in self._docs():
+        for d in self.log.values():
             if api_key in (None, d.api_key):
                 counts[d.status] += 1
         return counts

@@ -4,11 +4,14 @@ Any number of processes, on any number of machines, pointed at one Redis (or Val
 database serve one world: a write acknowledged by one is read by the next request
 on any other. Pieces, each the shared twin of a single-process part:
 
-* ``scripts`` - the key layout and Lua scripts; ``db`` - ``SharedDB``, one round
-  trip per operation, also the store's backend for world facts (seed, clock...);
-* ``store`` - ``SharedStore``: tables as per-process caches, synced per request;
-* ``transaction`` - each request an optimistic transaction, re-run on a conflict;
-  ``FreshnessMiddleware`` brings the process up to date before anything reads state;
+* ``scripts`` - the key layout and Lua scripts; ``wire`` - their arguments and
+  replies; ``db`` - ``SharedDB``, one round trip per operation, also the store's
+  backend for world facts (seed, clock...); ``aio`` - the non-blocking connection
+  the request path uses;
+* ``store`` and ``table`` - ``SharedStore``: tables as per-process caches, synced per
+  request;
+* ``transaction`` - each request an optimistic transaction, run again on a conflict;
+  ``middleware`` - freshness first, then the transaction around the handler;
 * ``runtime`` - ``SharedRuntime``: clock, progression policies and fault rules
   published to every replica (``faults`` counts matches in Redis), the journal as
   a capped shared stream (``journal``);

@@ -16,42 +16,27 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.shared import scripts as redisdb
 from emulator.core.shared.aio import ReplyError, Stamps
 from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
 from emulator.core.shared.transaction import Unavailable
+from emulator.core.shared.wire import (
+    NamespaceWrites,
+    Synced,
+    cap_message,
+    commit_args,
+    commit_reply,
+    encode,
+    stamp_of,
+)
 from emulator.core.store import Json, Row
 
 if TYPE_CHECKING:
     import redis
 
 _PACKED_CACHE = 4096
-
-
-@dataclass(slots=True)
-class Synced:
-    """What ``SYNC`` answered: versions, and the rows that changed (or all of them)."""
-
-    config: int
-    world: int
-    gen: int
-    seq: int
-    full: bool
-    # (field, JSON text or None when deleted, version, order or None)
-    rows: list[tuple[str, str | None, int, float | None]]
-
-
-@dataclass(slots=True)
-class NamespaceWrites:
-    """One namespace's part of a commit."""
-
-    tenant: str
-    checks: list[tuple[str, int]]
-    puts: list[tuple[str, str]]
-    deletes: list[str]
 
 
 class SharedDB:
@@ -128,7 +113,7 @@ class SharedDB:
                 raise Unavailable(
                     f"the shared state store at {self.where} is unreachable: {exc}"
                 ) from None
-        return _stamp(reply)
+        return stamp_of(reply)
 
     async def stamp_async(self, tenant: str | None) -> tuple[int, int, int, int]:
         """``stamp`` without blocking the event loop (``stamps``), where the URL allows."""
@@ -143,7 +128,7 @@ class SharedDB:
             raise Unavailable(
                 f"the shared state store at {self.where} is unreachable: {exc}"
             ) from None
-        return _stamp(reply)
+        return stamp_of(reply)
 
     def _packed_stamp(self, tenant: str | None) -> bytes:
         packed = self._packed.get(tenant)
@@ -219,8 +204,8 @@ class SharedDB:
         log_capacity: int,
     ) -> list[int] | None:
         """Seq per namespace, None on a conflict; Unavailable past the tenant cap."""
-        args = _commit_args(namespaces, deliveries, max_tenants, log_capacity)
-        return _commit_reply(self._call(self.scripts.commit, args), max_tenants)
+        args = commit_args(namespaces, deliveries, max_tenants, log_capacity)
+        return commit_reply(self._call(self.scripts.commit, args), max_tenants)
 
     async def commit_async(
         self,
@@ -233,7 +218,7 @@ class SharedDB:
         stamps = self._stamps
         if stamps is None or stamps.unusable:
             return self.commit(namespaces, deliveries, max_tenants, log_capacity)
-        args = _commit_args(namespaces, deliveries, max_tenants, log_capacity)
+        args = commit_args(namespaces, deliveries, max_tenants, log_capacity)
         packed = self._fast.pack_command("EVALSHA", self.scripts.commit.sha, 0, *args)  # type: ignore[no-untyped-call]
         try:
             reply = await stamps.send(b"".join(packed))
@@ -248,12 +233,12 @@ class SharedDB:
             raise Unavailable(
                 f"the shared state store at {self.where} is unreachable: {exc}"
             ) from None
-        return _commit_reply(reply, max_tenants)
+        return commit_reply(reply, max_tenants)
 
     def next_id(self, tenant: str, field: str, max_tenants: int = 0) -> tuple[int, int]:
         n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field, max_tenants])
         if int(n) == -1:
-            raise Unavailable(_cap(max_tenants))
+            raise Unavailable(cap_message(max_tenants))
         return int(n), int(seq)
 
     def tenants(self) -> list[str]:
@@ -312,7 +297,7 @@ class SharedDB:
             flat: list[str] = []
             for table, rows in tables.items():
                 for key, value in rows.items():
-                    flat += [f"{table}{SEP}{key}", _encode(value)]
+                    flat += [f"{table}{SEP}{key}", encode(value)]
             self.scripts.load_tenant(args=[PREFIX, target, *flat], client=pipe)
         if tenant is not None and not tenants:
             self.scripts.reset_tenant(args=[PREFIX, tenant], client=pipe)
@@ -345,7 +330,7 @@ class SharedDB:
         """Set world facts and tell every replica (one new config version)."""
         pipe = self.client.pipeline(transaction=True)
         for key, value in values.items():
-            pipe.hset(PREFIX + "meta", key, _encode(value))
+            pipe.hset(PREFIX + "meta", key, encode(value))
         pipe.incr(PREFIX + "config")
         self.run(pipe.execute)
         self._changed()
@@ -378,55 +363,3 @@ class SharedDB:
         with self._fast_lock:
             self._fast.disconnect()  # type: ignore[no-untyped-call]
         self.client.close()
-
-
-def _commit_args(
-    namespaces: list[NamespaceWrites],
-    deliveries: list[tuple[str, str, str, str]],
-    max_tenants: int,
-    log_capacity: int,
-) -> list[Any]:
-    """``COMMIT``'s arguments (``scripts.COMMIT`` documents their layout)."""
-    args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
-    for ns in namespaces:
-        args += [ns.tenant, len(ns.checks)]
-        for field_name, expected in ns.checks:
-            args += [field_name, expected]
-        args.append(len(ns.puts))
-        for field_name, text in ns.puts:
-            args += [field_name, text]
-        args.append(len(ns.deletes))
-        args += ns.deletes
-    args += [len(deliveries), log_capacity]
-    for delivery in deliveries:
-        args += delivery
-    return args
-
-
-def _commit_reply(reply: Any, max_tenants: int) -> list[int] | None:
-    if int(reply[0]) == -1:
-        raise Unavailable(_cap(max_tenants))
-    if int(reply[0]) == 0:
-        return None
-    return [int(x) for x in reply[1:]]
-
-
-def _cap(max_tenants: int) -> str:
-    return (
-        f"this emulator holds data for at most {max_tenants} API keys (max_tenants); "
-        "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
-    )
-
-
-def _stamp(reply: list[Any]) -> tuple[int, int, int, int]:
-    values = [int(v) if v is not None else 0 for v in reply] + [0, 0]
-    return values[0], values[1], values[2], values[3]
-
-
-def _encode(value: Any) -> str:
-    # As the state file writes rows: compact, key order kept.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def field(table: str, key: str) -> str:
-    return f"{table}{SEP}{key}"

@@ -6,21 +6,26 @@ process's. Entries are numbered by one Redis counter, so ids are unique and in t
 order requests finished over all replicas.
 
 Writing costs the request no round trip: rows are sent on the next turn of the event
-loop after the response, all the rows of that turn in one call (under load, several).
-So by the time a client has read a response and asked any replica for the journal,
-its entry is there; reading first sends this replica's rows not sent yet. (A writer
-thread was tried: its GIL hand-overs cost the event loop more than the calls saved.)
+loop after the response, all the rows of that turn in one call (under load, several),
+without waiting for the answer (``aio``). So by the time a client has read a response
+and asked any replica for the journal, its entry is there. (A writer thread was tried:
+its GIL hand-overs cost the event loop more than the calls saved.)
+
+Reading first sends this replica's rows not sent yet, then copies the entries it has
+not seen into the in-memory ring of ``Journal``, whose queries then run unchanged. A
+clear moves ``ve:journal:gen``; a replica that sees it move rebuilds its ring.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator.core.journal import Entry, Journal, Row
+from emulator.core.journal import Entry, Headers, Journal, Row
 from emulator.core.shared.scripts import PREFIX, decode
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.core.journal")
 
 STREAM: Final = PREFIX + "journal"
+_GEN: Final = STREAM + ":gen"
 
 # KEYS: stream, id counter; ARGV: capacity, row JSON*
 _APPEND: Final = """
@@ -39,8 +45,9 @@ end
 return 1
 """
 
-# KEYS: stream; ARGV: API key or '' for all -> entries removed
+# KEYS: stream, generation; ARGV: API key or '' for all -> entries removed
 _CLEAR: Final = """
+redis.call('INCR', KEYS[2])
 if ARGV[1] == '' then
   local n = redis.call('XLEN', KEYS[1])
   redis.call('DEL', KEYS[1])
@@ -59,7 +66,7 @@ return n
 
 
 class SharedJournal(Journal):
-    """``Journal`` on the shared stream (module doc); queries read Redis."""
+    """``Journal`` on the shared stream (module doc)."""
 
     def __init__(
         self, db: SharedDB, size: int, classify: Callable[[str], str] = lambda path: "none"
@@ -68,9 +75,12 @@ class SharedJournal(Journal):
         self.db = db
         self._outgoing: list[Row] = []
         self._timer: asyncio.Handle | None = None
+        self._seen = "0-0"  # the last stream id copied into the ring
+        self._gen: int | None = None
         self._append = db.client.register_script(_APPEND)
         self._clear = db.client.register_script(_CLEAR)
 
+    # ------------------------------------------------------------------ writing
     def append(self, row: Row) -> None:
         if not self.size:
             return
@@ -93,60 +103,99 @@ class SharedJournal(Journal):
         rows, self._outgoing = self._outgoing, []
         if not rows:
             return
+        keys, args = [STREAM, STREAM + ":id"], [self.size, *map(_encode, rows)]
         if not wait and self.db.can_fire():
-            # Sent without waiting for the answer (emulator.core.shared.aio).
-            future = self.db.fire_script(self._append, [STREAM, STREAM + ":id"], self._args(rows))
-            future.add_done_callback(lambda done: self._fired(done, rows))
+            future = self.db.fire_script(self._append, keys, args)
+            future.add_done_callback(lambda done: self._fired(done, keys, args))
             return
-        self._send(rows)
+        self._send(keys, args)
 
-    def _args(self, rows: list[Row]) -> list[object]:
-        return [self.size, *(json.dumps(row) for row in rows)]
-
-    def _send(self, rows: list[Row]) -> None:
+    def _send(self, keys: list[str], args: list[Any]) -> None:
         try:
-            self.db.run(self._append, [STREAM, STREAM + ":id"], self._args(rows))
+            self.db.run(self._append, keys, args)
         except Exception as exc:  # the journal must never fail a request
-            log.warning("%d journal entries not recorded: %s", len(rows), exc)
+            log.warning("%d journal entries not recorded: %s", len(args) - 1, exc)
 
-    def _fired(self, done: asyncio.Future[Any], rows: list[Row]) -> None:
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is not None:
-            self._send(rows)  # e.g. NOSCRIPT: the blocking client loads the script
+    def _fired(self, done: asyncio.Future[Any], keys: list[str], args: list[Any]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            self._send(keys, args)  # e.g. NOSCRIPT: the blocking client loads the script
 
-    def _entries(self) -> Iterable[Entry]:
+    # ------------------------------------------------------------------ reading
+    def _refresh(self) -> None:
+        """Copy what the stream holds beyond what this replica's ring has seen."""
         if not self.size:
-            return ()
+            return
         self.flush(wait=True)
-        classify = self.classify
-        out: list[Entry] = []
-        for _, fields in self.db.run(self.db.client.xrange, STREAM, "-", "+"):
+        gen = int(self.db.run(self.db.client.get, _GEN) or 0)
+        if gen != self._gen:
+            self._gen, self._seen = gen, "0-0"
+            self._rows.clear()
+        newer = self.db.run(self.db.client.xrange, STREAM, f"({self._seen}", "+")
+        for stream_id, fields in newer:
             number, _, text = decode(fields[b"e"]).partition(" ")
-            time_, method, path, query, status, duration, key, fault = json.loads(text)
-            out.append(
-                Entry(
-                    int(number),
-                    time_,
-                    method,
-                    path,
-                    query,
-                    status,
-                    duration,
-                    key,
-                    classify(path),
-                    fault,
-                )
-            )
-        return out
+            self._rows.append((int(number), _decode(text)))
+            self._seen = decode(stream_id)
+
+    def query(self, **filters: Any) -> list[Entry]:
+        self._refresh()
+        return super().query(**filters)
+
+    def get(self, entry_id: int) -> Entry | None:
+        self._refresh()
+        return super().get(entry_id)
+
+    @property
+    def last_id(self) -> int:
+        self._refresh()
+        return self._rows[-1][0] if self.size and self._rows else 0
 
     def clear(self, api_key: str | None = None) -> int:
         self.flush(wait=True)
-        return int(self.db.run(self._clear, [STREAM], [api_key or ""]))
+        removed = int(self.db.run(self._clear, [STREAM, _GEN], [api_key or ""]))
+        self._refresh()
+        return removed
 
     def __len__(self) -> int:
-        if not self.size:
-            return 0
-        self.flush(wait=True)
-        return int(self.db.run(self.db.client.xlen, STREAM))
+        self._refresh()
+        return super().__len__()
+
+
+def _encode(row: Row) -> str:
+    """A row as JSON: header bytes as latin-1 text, the excerpt as base64."""
+    (*summary, request_headers, response_headers, size, excerpt) = row
+    return json.dumps(
+        [
+            *summary,
+            _headers_out(request_headers),
+            None if response_headers is None else _headers_out(response_headers),
+            size,
+            None if excerpt is None else base64.b64encode(excerpt).decode("ascii"),
+        ]
+    )
+
+
+def _decode(text: str) -> Row:
+    (*summary, request_headers, response_headers, size, excerpt) = json.loads(text)
+    when, method, path, query, status, duration, key, fault = summary
+    return (
+        float(when),
+        method,
+        path,
+        query,
+        int(status),
+        float(duration),
+        key,
+        fault,
+        _headers_in(request_headers),
+        None if response_headers is None else _headers_in(response_headers),
+        int(size),
+        None if excerpt is None else base64.b64decode(excerpt),
+    )
+
+
+def _headers_out(headers: Headers) -> list[list[str]]:
+    return [[bytes(k).decode("latin-1"), bytes(v).decode("latin-1")] for k, v in headers]
+
+
+def _headers_in(headers: list[list[str]]) -> Headers:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]

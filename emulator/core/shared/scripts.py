@@ -87,11 +87,12 @@ return {cfg, world, gen, seq, 2, fields, bulk('HMGET', ns .. 'rows', fields, 1, 
 # Queue a webhook delivery (emulator.core.outbox.shared), and keep the log bounded:
 # the oldest finished deliveries go first, unfinished ones never.
 OUTBOX_LIB: Final = """
-local function enqueue(p, id, doc, queue, tenant)
+local function enqueue(p, id, doc, queue, tenant, history)
   redis.call('HSET', p .. 'cb:doc', id, doc)
   redis.call('ZADD', p .. 'cb:log', redis.call('INCR', p .. 'cb:serial'), id)
-  redis.call('HSET', p .. 'cb:open', id, queue)
   redis.call('HSET', p .. 'cb:tenant', id, tenant)
+  if history == '1' then return end  -- a finished delivery, recorded as it was
+  redis.call('HSET', p .. 'cb:open', id, queue)
   redis.call('RPUSH', p .. 'cb:q:' .. queue, id)
   redis.call('ZADD', p .. 'cb:keys', 'NX', 0, queue)
 end
