@@ -63,7 +63,8 @@ class SharedFaults(Faults):
 
     def clear(self, api_key: str | None = None) -> int:
         removed = super().clear(api_key)
-        self._publish()
+        if removed or api_key is None:  # a tenant's reset with no rules of its own: no news
+            self._publish()
         return removed
 
     def _publish(self) -> None:
