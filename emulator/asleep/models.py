@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator.asleep import errors, ids
+from emulator.asleep import errors, following, ids
 from emulator.asleep.callbacks import (
     FIRST_WINDOW,
     due_windows,
@@ -426,34 +426,8 @@ class AsleepState:
         return events
 
     def changed(self, table: str, key: str, old: Any) -> None:
-        """Another emulator process changed a row (``--state-url``): re-derive from it."""
-        if table == "asleep.users":
-            for session_id in self._by_user.get(key, ()):
-                self.forget(session_id)  # the profile may have changed
-            return
-        self.forget(key)
-        if table != "asleep.sessions":
-            return
-        session = self.sessions.peek(key)
-        if session is None:
-            self.active.pop(key, None)
-            listed = self._by_user.get(old.user_id, []) if old is not None else []
-            if key in listed:
-                listed.remove(key)
-            return
-        listed = self._by_user.setdefault(session.user_id, [])
-        if key not in listed:
-            listed.append(key)
-            listed.sort(key=self._ordinal)
-        if session.state is SessionState.COMPLETE:
-            self.active.pop(key, None)
-        elif key not in self.active:
-            self.active[key] = None
-            self.active = dict.fromkeys(sorted(self.active, key=self._ordinal))
-
-    def _ordinal(self, session_id: str) -> int:
-        found = self.sessions.peek(session_id)
-        return found.ordinal if found is not None else 0
+        """Another emulator process changed a row (``--state-url``): ``following``."""
+        following.changed(self, table, key, old)
 
     # ---- caches
 
