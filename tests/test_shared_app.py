@@ -260,3 +260,33 @@ def test_without_redis_requests_answer_503_and_recover(
             assert "unreachable" in r.json()["detail"]
     finally:
         server.stop()
+
+
+def test_a_request_whose_commit_conflicts_runs_again_from_its_recorded_body(
+    replicas: Replicas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another replica writes the same session between A's read and A's commit: A's
+    commit changes nothing, A's upload runs again (its multipart body replayed) and both
+    chunks are kept."""
+    a, b = replicas(2)
+    headers = user_of(a)
+    created = a.post("/ai/v1/sessions", headers=headers, json={"inference_type": "MELSPECTROGRAM"})
+    session = created.json()["result"]["session_id"]
+    store = a.app.state.runtime.store  # type: ignore[attr-defined]
+    original = store.commit_async
+    commits: list[int] = []
+
+    async def interleaved(tx: Any) -> None:
+        commits.append(len(commits))
+        if len(commits) == 1:  # B's upload lands first, as if it had been faster
+            done = threading.Thread(target=lambda: upload(b, headers, session, 2))
+            done.start()
+            done.join()
+        await original(tx)
+
+    monkeypatch.setattr(store, "commit_async", interleaved)
+    assert upload(a, headers, session, 1) == 200
+    assert len(commits) == 2  # the first commit conflicted; the re-run committed
+    b.post(f"/ai/v1/sessions/{session}/close", headers=headers)
+    stages = a.get(f"/data/v3/sessions/{session}", headers=headers).json()["result"]["session"]
+    assert [i for i, v in enumerate(stages["sleep_stages"]) if v != -1] == [1, 2]

@@ -159,6 +159,9 @@ class TransactionMiddleware:
                 await self.unavailable(path, outcome.message)(scope, body.reader(), send)
                 return
             # Conflict: back off a little (jittered, growing) and run again.
+            log.debug(
+                "%s %s: another replica changed its rows; running it again", scope["method"], path
+            )
             await asyncio.sleep(random.uniform(0, 0.002 * attempt))
         log.warning("%s %s: still conflicting after %d attempts", scope["method"], path, attempt)
         why = "the shared state kept changing under this request; try again"
