@@ -17,8 +17,11 @@ replica. So each request runs as an optimistic transaction:
 
 A read-only request commits nothing and never runs twice. Requests of one key that
 touch different rows (different users' uploads) never conflict. The journal, fault
-rules and body limits sit outside this middleware, so a re-run is invisible to them.
-Work outside a request (the background ticker) uses ``Transaction.run``.
+rules and body limits sit outside the middleware (``middleware``), so a re-run is
+invisible to them. Only rows and webhook deliveries are transactional: changes of the
+configuration (clock, fault rules, progression) and resets are written at once, and
+the endpoints that make them write no rows, so they commit nothing and never run
+twice. Work outside a request (the background ticker) uses ``Transaction.run``.
 """
 
 from __future__ import annotations
