@@ -290,3 +290,20 @@ def test_a_request_whose_commit_conflicts_runs_again_from_its_recorded_body(
     b.post(f"/ai/v1/sessions/{session}/close", headers=headers)
     stages = a.get(f"/data/v3/sessions/{session}", headers=headers).json()["result"]["session"]
     assert [i for i, v in enumerate(stages["sleep_stages"]) if v != -1] == [1, 2]
+
+
+def test_a_redis_that_lost_its_data_is_a_new_world_for_every_replica(
+    replicas: Replicas, redis_server: RedisServer
+) -> None:
+    """Redis restarted without persistence (or was flushed): counters start again at 0.
+    Replicas must not mistake their cached versions for current ones; they start over
+    and give the new world their clock."""
+    a, b = replicas(2, clock_frozen=True)
+    body = {"user_id": "u", "is_initiated": True, "metadata": {}}
+    before = [a.post("/v2/initiate", headers=KEY, json=body).json()["session_id"] for _ in "xy"]
+    redis_server.flush()
+    after = [b.post("/v2/initiate", headers=KEY, json=body).status_code for _ in "xy"]
+    assert after == [201, 201]  # the same ids again, in a world that never saw them
+    listed = a.get("/_emulator/kintsugi/sessions", headers=KEY).json()["sessions"]
+    assert [s["session_id"] for s in listed] == before
+    assert b.get("/_emulator/clock").json() == {"now": "2025-01-15T02:50:29+00:00", "frozen": True}

@@ -24,6 +24,7 @@ from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
 from emulator.core.shared.transaction import Unavailable
 from emulator.core.shared.wire import (
     NamespaceWrites,
+    Stamp,
     Synced,
     cap_message,
     commit_args,
@@ -99,9 +100,9 @@ class SharedDB:
             ) from None
 
     # ------------------------------------------------------------------ rows
-    def stamp(self, tenant: str | None) -> tuple[int, int, int, int]:
-        """(config, world gen, namespace seq, namespace gen): one ``MGET``, the per-request
-        check. Without a tenant the last two are 0."""
+    def stamp(self, tenant: str | None) -> Stamp:
+        """(config, world token, namespace seq, namespace gen): one ``MGET``, the
+        per-request check. Without a tenant the last two are 0."""
         import redis as redis_lib
 
         with self._fast_lock:
@@ -115,7 +116,7 @@ class SharedDB:
                 ) from None
         return stamp_of(reply)
 
-    async def stamp_async(self, tenant: str | None) -> tuple[int, int, int, int]:
+    async def stamp_async(self, tenant: str | None) -> Stamp:
         """``stamp`` without blocking the event loop (``stamps``), where the URL allows."""
         stamps = self._stamps
         if stamps is None or stamps.unusable:
@@ -133,7 +134,7 @@ class SharedDB:
     def _packed_stamp(self, tenant: str | None) -> bytes:
         packed = self._packed.get(tenant)
         if packed is None:
-            keys = [PREFIX + "config", PREFIX + "gen"]
+            keys = [PREFIX + "config", PREFIX + "gen", PREFIX + "id"]
             if tenant is not None:
                 keys += [f"{PREFIX}ns:{tenant}:seq", f"{PREFIX}ns:{tenant}:gen"]
             packed = b"".join(self._fast.pack_command("MGET", *keys))  # type: ignore[no-untyped-call]
@@ -142,11 +143,12 @@ class SharedDB:
             self._packed[tenant] = packed
         return packed
 
-    def sync(self, tenant: str, world: int, gen: int, seq: int, *, full: bool) -> Synced:
+    def sync(self, tenant: str, world: str, gen: int, seq: int, *, full: bool) -> Synced:
         reply = self._call(
             self.scripts.sync, [PREFIX, tenant, world, gen, seq, "1" if full else "0"]
         )
-        config, world, gen, seq, kind = (int(x) for x in reply[:5])
+        config, gen, seq, kind = (int(x) for x in (reply[0], reply[2], reply[3], reply[4]))
+        world = decode(reply[1])
         rows: list[tuple[str, str | None, int, float | None]] = []
         if kind == 1:
             order, flat_rows, flat_ver = reply[5], reply[6], reply[7]
@@ -244,14 +246,20 @@ class SharedDB:
     def tenants(self) -> list[str]:
         return sorted(decode(t) for t in self.run(self.client.smembers, PREFIX + "tenants"))
 
-    def world(self) -> tuple[int, int]:
-        """(config version, world generation)."""
+    def world(self) -> tuple[int, str]:
+        """(config version, world token)."""
         config, world, _, _ = self.stamp(None)
         return config, world
 
+    def ensure_world(self) -> str:
+        """Give the world an identity if it has none (a new or emptied Redis)."""
+        self.run(self.client.setnx, PREFIX + "id", uuid.uuid4().hex)
+        self._changed()
+        return self.world()[1]
+
     # ------------------------------------------------------------------ reset, snapshot
-    def reset(self, tenant: str | None) -> int:
-        """Drop one namespace or all; the new world generation."""
+    def reset(self, tenant: str | None) -> str:
+        """Drop one namespace or all; the new world token."""
         if tenant is not None:
             self._call(self.scripts.reset_tenant, [PREFIX, tenant])
         else:
@@ -286,8 +294,8 @@ class SharedDB:
         *,
         seed: int | None,
         tenant: str | None,
-    ) -> int:
-        """Replace the world (or one namespace) in one MULTI; the new world generation."""
+    ) -> str:
+        """Replace the world (or one namespace) in one MULTI; the new world token."""
         pipe = self.client.pipeline(transaction=True)
         if tenant is None:
             self.scripts.reset_all(args=[PREFIX], client=pipe)

@@ -47,27 +47,28 @@ class SharedFaults(Faults):
     def replace(self, documents: list[Any]) -> list[FaultRule]:
         rules = super().replace(documents)
         self._tokens = {}
-        self._publish()
+        self.publish()
         return rules
 
     def add(self, document: Any) -> FaultRule:
         rule = super().add(document)
-        self._publish()
+        self.publish()
         return rule
 
     def remove(self, rule_id: str) -> bool:
         removed = super().remove(rule_id)
         if removed:
-            self._publish()
+            self.publish()
         return removed
 
     def clear(self, api_key: str | None = None) -> int:
         removed = super().clear(api_key)
         if removed or api_key is None:  # a tenant's reset with no rules of its own: no news
-            self._publish()
+            self.publish()
         return removed
 
-    def _publish(self) -> None:
+    def publish(self) -> None:
+        """Write the rule list for every replica (a new configuration version)."""
         for rule in self._rules:
             self._tokens.setdefault(rule.id, uuid.uuid4().hex)
         self._tokens = {r.id: self._tokens[r.id] for r in self._rules}

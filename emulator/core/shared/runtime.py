@@ -35,6 +35,7 @@ class SharedRuntime(Runtime):
         self._clock_seen: Any = None
         self.store.on_config.append(self.reload_config)
         self.store.on_world.append(self._reset_by_another)
+        self.store.on_new_world.append(self._refound)
         metas = self.store.db.metas()
         if "progression" in metas:
             self._load_progressions(metas["progression"])
@@ -98,6 +99,18 @@ class SharedRuntime(Runtime):
                 except (TypeError, ValueError):
                     log.warning("ignoring a malformed shared progression for %s: %r", name, raw)
         self._progressions = found
+
+    def _refound(self) -> None:
+        """Redis lost the world: give it this replica's seed, clock, policies and rules."""
+        db = self.shared.db
+        self.shared.seed = db.init_seed(self.shared.seed)
+        metas = db.metas()
+        if "clock" not in metas:
+            self.clock_changed()
+        if "progression" not in metas:
+            self._publish_progressions()
+        if isinstance(self.faults, SharedFaults) and "faults" not in metas and len(self.faults):
+            self.faults.publish()
 
     def _reset_by_another(self) -> None:
         """Another replica reset or restored the whole world: drop what hangs on it."""

@@ -3,6 +3,8 @@
 Everything several emulator processes share lives under one key prefix (``ve:``) of
 the database named by ``--state-url redis://HOST:PORT/DB``:
 
+    ve:id                  the world's identity, made by the first process (a Redis that
+                           lost its data has none: every replica then starts over)
     ve:gen                 world generation: a full reset or restore bumps it
     ve:config              configuration version: clock, faults, progression, switches
     ve:meta                hash: seed, clock, progression, ...
@@ -15,13 +17,14 @@ the database named by ``--state-url redis://HOST:PORT/DB``:
     ve:ns:<key>:chg        zset: field -> seq of its last change (what a replica fetches)
 
 Each process keeps decoded rows in memory. Before a request uses a namespace it reads
-four counters in one ``MGET`` (world ``gen``, ``config``, the namespace's ``seq`` and
-``gen``: ``SharedDB.stamp``); only if one moved does it ask for what changed since
-the ``seq`` it last saw (``SYNC``). Writes are committed by ``COMMIT``: optimistic,
-it checks that every row the request read or wrote still has the version the request
-saw, then writes them all under one new ``seq`` -- or changes nothing and reports the
-conflict, and the request runs again (``emulator.core.shared.transaction``). One server, not
-Redis Cluster: the scripts touch keys they compute.
+a few counters in one ``MGET`` (the world's ``id`` and ``gen``, ``config``, the
+namespace's ``seq`` and ``gen``: ``SharedDB.stamp``); only if one moved does it ask for
+what changed since the ``seq`` it last saw (``SYNC``). Writes are committed by
+``COMMIT``: optimistic, it checks that every row the request read or wrote still has
+the version the request saw, then writes them all under one new ``seq`` -- or changes
+nothing and reports the conflict, and the request runs again
+(``emulator.core.shared.transaction``). One server, not Redis Cluster: the scripts
+touch keys they compute.
 """
 
 from __future__ import annotations
@@ -56,17 +59,17 @@ local function bulk(cmd, key, list, from, step)
 end
 """.replace("SLICE", str(_SLICE))
 
-# ARGV: prefix, tenant, world gen, ns gen, seq seen, force full (0/1)
+# ARGV: prefix, tenant, world token ("<id>:<gen>"), ns gen, seq seen, force full (0/1)
 SYNC: Final = (
     _LIB
     + """
 local p = ARGV[1]
 local ns = p .. 'ns:' .. ARGV[2] .. ':'
-local world = tonumber(redis.call('GET', p .. 'gen') or '0')
+local world = (redis.call('GET', p .. 'id') or '') .. ':' .. (redis.call('GET', p .. 'gen') or '0')
 local cfg = tonumber(redis.call('GET', p .. 'config') or '0')
 local seq = tonumber(redis.call('GET', ns .. 'seq') or '0')
 local gen = tonumber(redis.call('GET', ns .. 'gen') or '0')
-if world ~= tonumber(ARGV[3]) or gen ~= tonumber(ARGV[4]) or ARGV[6] == '1' then
+if world ~= ARGV[3] or gen ~= tonumber(ARGV[4]) or ARGV[6] == '1' then
   return {cfg, world, gen, seq, 1, redis.call('ZRANGE', ns .. 'order', 0, -1),
           redis.call('HGETALL', ns .. 'rows'), redis.call('HGETALL', ns .. 'ver')}
 end

@@ -31,7 +31,7 @@ from emulator.core.shared.db import SharedDB
 from emulator.core.shared.scripts import SEP
 from emulator.core.shared.table import INF, SharedTable
 from emulator.core.shared.transaction import Conflict, Transaction, Write, current
-from emulator.core.shared.wire import NamespaceWrites, field
+from emulator.core.shared.wire import NamespaceWrites, Stamp, field
 from emulator.core.store import Json, Namespace, R, Store, T, Table, _checked, _Counter
 
 log = logging.getLogger("emulator.core.shared.store")
@@ -40,7 +40,7 @@ log = logging.getLogger("emulator.core.shared.store")
 class SharedNamespace(Namespace):
     """One API key's rows as this process last saw them in Redis."""
 
-    def __init__(self, store: SharedStore, tenant: str, world: int, gen: int) -> None:
+    def __init__(self, store: SharedStore, tenant: str, world: str, gen: int) -> None:
         super().__init__(tenant, store.db, {}, store._keep)
         self.store = store
         self.world = world
@@ -131,13 +131,17 @@ class SharedStore(Store):
         self._namespaces: dict[str, Namespace] = {}
         self._unwritten: weakref.WeakValueDictionary[str, Namespace] = weakref.WeakValueDictionary()
         self._pending = {}
+        db.ensure_world()
         self.config, self.world = db.world()
-        self._stamps: dict[str | None, tuple[int, int, int, int]] = {}
+        self._stamps: dict[str | None, Stamp] = {}
         db.on_change.append(self._stamps.clear)
         # Told when another replica changed the configuration (config version) or
-        # reset / restored the whole world (world generation).
+        # reset / restored the whole world (world generation), and when Redis lost the
+        # world altogether (its identity is gone): this process gives it back what it
+        # knows of the configuration.
         self.on_config: list[Callable[[], None]] = []
         self.on_world: list[Callable[[], None]] = []
+        self.on_new_world: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ namespaces
     def _local(self, tenant: str) -> SharedNamespace | None:
@@ -163,7 +167,7 @@ class SharedStore(Store):
         config, world, _, _ = await self.db.stamp_async(None)
         self.saw(config, world)
 
-    def sync(self, tenant: str, stamp: tuple[int, int, int, int] | None = None) -> SharedNamespace:
+    def sync(self, tenant: str, stamp: Stamp | None = None) -> SharedNamespace:
         """Bring this process's copy of ``tenant`` up to date.
 
         One ``MGET`` of four counters when nothing changed (the usual case of a read);
@@ -195,7 +199,7 @@ class SharedStore(Store):
             self._unwritten.pop(tenant, None)
         return ns
 
-    def _stamp(self, tenant: str | None) -> tuple[int, int, int, int]:
+    def _stamp(self, tenant: str | None) -> Stamp:
         """``SharedDB.stamp``, asked at most once per turn of the event loop and tenant.
 
         Every request that runs in this turn was received before it began, so a stamp
@@ -215,9 +219,15 @@ class SharedStore(Store):
         self._stamps[tenant] = stamp
         return stamp
 
-    def saw(self, config: int, world: int) -> None:
-        """Versions read from Redis: react if another replica changed them."""
+    def saw(self, config: int, world: str) -> None:
+        """Versions read from Redis: react if another replica (or Redis) changed them."""
         if world != self.world:
+            if world.startswith(":"):
+                # No identity: Redis lost the world (restarted without persistence,
+                # flushed). Every cached version is meaningless now; start over.
+                world = self.db.ensure_world()
+                for hook in self.on_new_world:
+                    hook()
             self.world = world
             self._namespaces.clear()
             self._unwritten.clear()

@@ -19,7 +19,7 @@ class Synced:
     """What ``SYNC`` answered: versions, and the rows that changed (or all of them)."""
 
     config: int
-    world: int
+    world: str  # the world's token: "<id>:<gen>"
     gen: int
     seq: int
     full: bool
@@ -75,9 +75,21 @@ def cap_message(max_tenants: int) -> str:
     )
 
 
-def stamp_of(reply: list[Any]) -> tuple[int, int, int, int]:
-    values = [int(v) if v is not None else 0 for v in reply] + [0, 0]
-    return values[0], values[1], values[2], values[3]
+Stamp = tuple[int, str, int, int]  # (config, world token, namespace seq, namespace gen)
+
+
+def stamp_of(reply: list[Any]) -> Stamp:
+    """``MGET config gen id [seq gen]`` as a ``Stamp``."""
+    config, gen, world_id, *rest = reply
+    seq, ns_gen = [*rest, None, None][:2]
+    token = f"{_text(world_id)}:{int(gen or 0)}"
+    return int(config or 0), token, int(seq or 0), int(ns_gen or 0)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def encode(value: Any) -> str:
