@@ -34,8 +34,10 @@ from emulator.core.limits import BodyBudget, BodyLimitMiddleware, BodyPolicy
 from emulator.core.outbox import Outbox
 from emulator.core.routing import IndexedRouter
 from emulator.core.runtime import Runtime, Vendor, attach, vendor_for
+from emulator.core.shared.middleware import FreshnessMiddleware, TransactionMiddleware
+from emulator.core.shared.store import SharedStore
 from emulator.core.sqlite import SqliteBackend
-from emulator.core.store import BackendError, Store
+from emulator.core.store import BackendError, Store, TenantLimitReached
 from emulator.core.tenants import Tenants
 from emulator.settings import Settings
 
@@ -117,6 +119,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         error.headers["Retry-After"] = "5"
         return render_error(error)
 
+    async def on_tenant_limit(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TenantLimitReached)
+        return unavailable(request.url.path, str(exc))
+
+    def unavailable(path: str, why: str) -> Response:
+        """503 in the addressed API's shape: the tenant cap, or the shared store is down."""
+        log.warning("503 for %s: %s", path, why)
+        error = shape_for(path).custom(path, 503, None)
+        error.message = why
+        return render_error(error, {"Retry-After": "1"})
+
     async def on_crash(request: Request, exc: Exception) -> Response:
         path = request.url.path
         if isinstance(exc, DroppedConnection):
@@ -144,8 +157,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await service.stop()
             rt.store.backend.close()
 
+    shared = rt.store if isinstance(rt.store, SharedStore) else None
     app = Starlette(
         middleware=[
+            # With --state-url, first of all: catch up with what other replicas changed.
+            *(
+                [Middleware(FreshnessMiddleware, store=shared, unavailable=unavailable)]
+                if shared is not None
+                else []
+            ),
             Middleware(
                 JournalMiddleware,
                 journal=rt.journal,
@@ -181,11 +201,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 body_deadline=settings.body_deadline_seconds,
                 budget=BodyBudget(settings.max_inflight_body_bytes),
             ),
+            # With --state-url, innermost: each request is a transaction, run again on
+            # a conflict (only the router runs again; nothing outside sees it twice).
+            *(
+                [Middleware(TransactionMiddleware, store=shared, unavailable=unavailable)]
+                if shared is not None
+                else []
+            ),
         ],
         exception_handlers={
             EmulatorError: on_emulator_error,
             HTTPException: on_http_exception,
             BackendError: on_backend_error,
+            TenantLimitReached: on_tenant_limit,
             Exception: on_crash,
         },
     )
@@ -213,8 +241,14 @@ def _runtime(settings: Settings, vendors: tuple[Vendor, ...]) -> Runtime:
     clock = Clock(start, frozen=settings.clock_frozen)
     sections = [vendor.access for vendor in vendors]
     tenants = Tenants.from_file(settings.config, sections) if settings.config else Tenants(sections)
+    if settings.max_tenants < 0:
+        raise ValueError("max_tenants must be 0 (no limit) or more")
+    if settings.state_url:
+        if settings.state_file:
+            raise ValueError("--state-file and --state-url exclude each other; choose one")
+        return _shared_runtime(settings, vendors, clock, tenants, start)
     backend = SqliteBackend(settings.state_file) if settings.state_file else None
-    store = Store(backend, seed=settings.seed)
+    store = Store(backend, seed=settings.seed, max_tenants=settings.max_tenants)
     rt = Runtime(
         clock=clock,
         store=store,
@@ -240,6 +274,46 @@ def _runtime(settings: Settings, vendors: tuple[Vendor, ...]) -> Runtime:
     return rt
 
 
+def _shared_runtime(
+    settings: Settings,
+    vendors: tuple[Vendor, ...],
+    clock: Clock,
+    tenants: Tenants,
+    start: datetime | None,
+) -> Runtime:
+    """A replica's runtime: store, journal, faults and outbox on the shared Redis world."""
+    from emulator.core.outbox.shared import SharedOutbox
+    from emulator.core.shared.db import SharedDB
+    from emulator.core.shared.faults import SharedFaults
+    from emulator.core.shared.journal import SharedJournal
+    from emulator.core.shared.runtime import SharedRuntime
+
+    assert settings.state_url is not None
+    db = SharedDB.connect(settings.state_url)
+    store = SharedStore(db, seed=settings.seed, max_tenants=settings.max_tenants)
+    rt = SharedRuntime(
+        clock=clock,
+        store=store,
+        tenants=tenants,
+        journal=SharedJournal(db, settings.journal_size, classify=_classifier(vendors)),
+        outbox=SharedOutbox(db, settings.webhooks, clock=clock, seed=lambda: store.seed),
+        vendors=vendors,
+        clock_start=start,
+        clock_frozen=settings.clock_frozen,
+        faults=SharedFaults(db),
+    )
+    if store.seed != settings.seed:
+        log.warning(
+            "the shared world at %s was made with seed %d; using it, not %d",
+            db.where,
+            store.seed,
+            settings.seed,
+        )
+    if rt.restore_saved_clock():
+        log.info("clock taken from the shared world at %s: %s", db.where, clock.now())
+    return rt
+
+
 def _clock_start(settings: Settings) -> datetime | None:
     if not settings.clock_start:
         return None
@@ -257,8 +331,9 @@ def _clock_start(settings: Settings) -> datetime | None:
     return start
 
 
-def render_error(exc: EmulatorError) -> Response:
-    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
+def render_error(exc: EmulatorError, headers: dict[str, str] | None = None) -> Response:
+    merged = {**exc.headers, **(headers or {})}
+    return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=merged or None)
 
 
 def _classifier(vendors: Sequence[Vendor]) -> Callable[[str], str]:

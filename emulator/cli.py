@@ -12,11 +12,14 @@ errors included (``Parser``), and the values checked by ``emulator.settings`` (`
 from __future__ import annotations
 
 import argparse
+import base64
 import os
+import pickle
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from emulator import __version__
 from emulator.core.config import Parser
@@ -71,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", help="tenant/plan config file, TOML or JSON [EMULATOR_CONFIG]")
     serve.add_argument("--state-file", help="keep state in this SQLite file [EMULATOR_STATE_FILE]")
+    serve.add_argument(
+        "--state-url",
+        metavar="redis://HOST:PORT/DB",
+        help="share one world with every emulator process using this Redis (or Valkey) "
+        "database [EMULATOR_STATE_URL] (docs/scaling.md)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes on this machine; more than one needs --state-url "
+        "[EMULATOR_WORKERS, default 1]",
+    )
     serve.add_argument(
         "--journal-size", type=int, help="request journal capacity, 0 = off [EMULATOR_JOURNAL_SIZE]"
     )
@@ -139,6 +154,8 @@ def _serve(ns: argparse.Namespace) -> int:
             log_level=ns.log_level,
             config=ns.config,
             state_file=ns.state_file,
+            state_url=ns.state_url,
+            workers=ns.workers,
             journal_size=ns.journal_size,
             demo=ns.demo,
             clock_start=ns.clock_start,
@@ -156,7 +173,17 @@ def _serve(ns: argparse.Namespace) -> int:
 # The settings with a flag of their own (the rest take --set).
 _FLAGS = {
     name: "--" + name.replace("_", "-")
-    for name in ("host", "port", "seed", "log_level", "config", "state_file", "journal_size")
+    for name in (
+        "host",
+        "port",
+        "seed",
+        "log_level",
+        "config",
+        "state_file",
+        "state_url",
+        "workers",
+        "journal_size",
+    )
 } | {"clock_start": "--clock-start", "clock_frozen": "--freeze-clock", "demo": "--demo"}
 
 
@@ -178,6 +205,9 @@ def _check_only(settings: object) -> int:
     from emulator.settings import Settings
 
     assert isinstance(settings, Settings)
+    problem = _workers_problem(settings)
+    if problem is not None:
+        return _config_error(problem)
     try:
         create_app(settings)
     except (OSError, ValueError) as exc:
@@ -199,14 +229,20 @@ def serve(settings: object) -> int:
     assert isinstance(settings, Settings)
     level = settings.log_level.lower()
     logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    problem = _workers_problem(settings)
+    if problem is not None:
+        return _config_error(problem)
     try:
         sock = _bind(settings.host, settings.port)
     except (OSError, OverflowError) as exc:
         return _config_error(f"cannot listen on {settings.host}:{settings.port}: {exc}")
     host, port = sock.getsockname()[:2]
+    # The port actually bound (--port 0): the demo's webhooks name this address.
+    settings = dataclasses.replace(settings, port=port)
     try:
-        # The port actually bound (--port 0): the demo's webhooks name this address.
-        app = create_app(dataclasses.replace(settings, port=port))
+        # With several workers this only checks the settings (and that the shared store
+        # answers): each worker builds its own app.
+        app = create_app(settings)
     except (OSError, ValueError) as exc:
         sock.close()
         return _config_error(exc)
@@ -236,15 +272,26 @@ def serve(settings: object) -> int:
     if settings.demo:
         print(f"demo data for API key demo-key: open {ui}?tenant=demo-key", flush=True)
     quiet = level != "debug"
-    config = uvicorn.Config(
-        app,
-        log_level="warning" if quiet else "debug",
-        access_log=not quiet,
-        lifespan="on",
-        timeout_keep_alive=30,
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, Any] = {
+        "log_level": "warning" if quiet else "debug",
+        "access_log": not quiet,
+        "lifespan": "on",
+        "timeout_keep_alive": 30,
+        "timeout_graceful_shutdown": 10,
+    }
     logging.getLogger("uvicorn.access").addFilter(_mask_access_line)
+    if settings.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        # Each worker is a fresh interpreter (spawn) that builds the app from the same
+        # settings, handed over in the environment, and serves the one bound socket.
+        os.environ[WORKER_SETTINGS_ENV] = base64.b64encode(pickle.dumps(settings)).decode()
+        config = uvicorn.Config(
+            "emulator.cli:worker_app", factory=True, workers=settings.workers, **options
+        )
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
+    config = uvicorn.Config(app, **options)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -269,6 +316,43 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+WORKER_SETTINGS_ENV = "EMULATOR__WORKER_SETTINGS"
+
+
+def _workers_problem(settings: Any) -> str | None:
+    """Why ``settings.workers`` cannot be served, or None."""
+    if settings.workers < 1:
+        return "--workers must be 1 or more"
+    if settings.workers == 1:
+        return None
+    if settings.state_file:
+        return (
+            "--state-file keeps one process's world; --workers needs a shared store: "
+            "--state-url redis://HOST:PORT/DB (docs/scaling.md)"
+        )
+    if not settings.state_url:
+        return (
+            f"--workers {settings.workers} needs a shared store, else each worker would "
+            "have its own world: start Redis (or Valkey) and add --state-url "
+            "redis://HOST:PORT/DB (docs/scaling.md)"
+        )
+    return None
+
+
+def worker_app() -> Any:
+    """The app of one ``serve --workers`` worker process (uvicorn calls this factory)."""
+    import logging
+
+    from emulator.app import create_app
+
+    settings = pickle.loads(base64.b64decode(os.environ[WORKER_SETTINGS_ENV]))
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("uvicorn.access").addFilter(_mask_access_line)
+    return create_app(settings)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -72,6 +72,14 @@ class Settings:
     journal_size: int = 1000
     config: str | None = None
     state_file: str | None = None
+    # redis://HOST:PORT/DB: share one world with every process using the same database
+    # (emulator.core.shared; docs/scaling.md). Redis 6.2+ or Valkey.
+    state_url: str | None = None
+    # Server processes on this machine (``serve --workers``); more than one needs
+    # ``state_url``.
+    workers: int = 1
+    # API keys that may hold data at once (0: no limit); a write for one more is a 503.
+    max_tenants: int = 0
     demo: bool = False
     # ISO 8601 instant the virtual clock starts at; empty means the wall clock.
     clock_start: str | None = None

@@ -23,7 +23,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support import redis as redis_support
 from tests.support.network import Guard, RefusingPort
+from tests.support.tools import missing
 
 GUARD = Guard()
 GUARD.install()
@@ -47,6 +49,23 @@ def _stays_on_loopback() -> Iterator[None]:
     tried = GUARD.violations[start:]
     if tried:
         pytest.fail("\n".join(dict.fromkeys(tried)), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[redis_support.RedisServer]:
+    """A real redis-server on a free loopback port for the whole session (no persistence)."""
+    if redis_support.BINARY is None:
+        missing("redis-server", "apt-get install redis-server")
+    server = redis_support.RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: redis_support.RedisServer) -> str:
+    """The URL of an empty Redis database for this test (``--state-url``)."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from emulator.cli import main
 from emulator.settings import Settings, env_name
+from tests.support.network import RefusingPort
 
 LINE = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)) serving Asleep .* Kintsugi Voice")
 
@@ -140,6 +141,8 @@ BAD: list[tuple[list[str], dict[str, str], str]] = [
     (["--set", "kintsugi.v1_predict_status=999"], {}, "between 100 and 599"),
     (["--set", "asleep.allowed_rates=16000,x"], {}, "allowed_rates"),
     ([], {"EMULATOR_LOG_LEVEL": "loud"}, "log level 'loud'"),
+    ([], {"EMULATOR_WORKERS": "3"}, "add --state-url redis://HOST:PORT/DB"),
+    (["--workers", "0"], {}, "--workers must be 1 or more"),
     ([], {"EMULATOR_PORT": "70000"}, "port = 70000"),
     ([], {"EMULATOR_PORT": "x"}, "port"),
     ([], {"EMULATOR_DEMO": "maybe"}, "not a boolean"),
@@ -190,6 +193,11 @@ def test_bad_configuration_is_one_line_and_exit_2(
         (["--port", "65536"], "port = 65536"),
         (["--state-file", "{not-a-db.db}"], "not a usable state file"),
         (["--port", "0", "--host", "256.1.1.1"], "cannot listen on 256.1.1.1"),
+        (["--workers", "2"], "--workers 2 needs a shared store"),
+        (["--workers", "2", "--state-file", "x.db"], "--state-file keeps one process"),
+        (["--state-url", "http://127.0.0.1:1/0"], "must look like redis://HOST:PORT/DB"),
+        (["--state-url", "redis://h/x"], "database in --state-url must be a number"),
+        (["--state-file", "x.db", "--state-url", "redis://h/0"], "exclude each other"),
     ],
 )
 def test_serving_refuses_the_same_way(argv: list[str], phrase: str, tmp_path: Path) -> None:
@@ -296,6 +304,32 @@ def test_any_environment_starts_or_is_one_line(
         assert code == 2
         assert err.getvalue().count("\n") == 1, err.getvalue()
         assert err.getvalue().startswith("vendor-emulator: error: ")
+
+
+def test_an_unreachable_state_store_exits_2(
+    refusing: RefusingPort, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"redis://127.0.0.1:{refusing.port}/0"
+    assert main(["serve", "--port", "0", "--state-url", url]) == 2
+    assert f"cannot reach the state store at redis://127.0.0.1:{refusing.port}/0" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.e2e
+def test_two_workers_serve_one_world(redis_url: str) -> None:
+    with running("--port", "0", "--workers", "2", "--state-url", redis_url) as (base, line):
+        assert line.count("\n") == 1
+        key = {"x-api-key": "workers"}
+        users = [
+            httpx.post(f"{base}/ai/v1/users", headers=key, json={}).json()["result"]["user_id"]
+            for _ in range(10)
+        ]
+        assert len(set(users)) == 10
+        # Every new connection may land on either worker: each one knows every user.
+        assert {httpx.get(f"{base}/ai/v1/users/{u}", headers=key).status_code for u in users} == {
+            200
+        }
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:

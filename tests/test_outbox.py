@@ -435,6 +435,31 @@ def test_stop_finishes_pending_deliveries_within_the_grace_period() -> None:
     assert len(rec.requests) == 4
 
 
+def test_stop_abandons_at_once_a_retry_that_could_not_come_due_in_the_grace() -> None:
+    """Waiting for a retry due after the grace period would only delay the shutdown."""
+    rec = Recorder(statuses(500))
+
+    async def scenario() -> list[Delivery]:
+        outbox = await started(
+            make(
+                rec,
+                shutdown_grace_seconds=30.0,
+                backoff_base_seconds=60.0,
+                backoff_max_seconds=60.0,
+            )
+        )
+        made = [submit(outbox, session_id=f"s{n}") for n in range(2)]
+        while len(rec.requests) < 2:
+            await asyncio.sleep(0.005)
+        await outbox.stop()
+        return made
+
+    for d in run(scenario()):
+        assert d.status == "abandoned"
+        assert d.note == "the emulator shut down before its next retry was due"
+        assert len(d.attempts) == 1  # nobody waited 60 s for the second
+
+
 def test_stop_abandons_and_reports_what_it_cannot_finish(caplog: pytest.LogCaptureFixture) -> None:
     async def hang(request: httpx.Request, index: int) -> httpx.Response:
         await asyncio.sleep(30)

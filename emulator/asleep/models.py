@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator.asleep import errors, ids
+from emulator.asleep import errors, following, ids
 from emulator.asleep.callbacks import (
     FIRST_WINDOW,
     due_windows,
@@ -424,6 +424,10 @@ class AsleepState:
         """The events produced since the last drain, oldest first."""
         events, self.outbox = self.outbox, []
         return events
+
+    def changed(self, table: str, key: str, old: Any) -> None:
+        """Another emulator process changed a row (``--state-url``): ``following``."""
+        following.changed(self, table, key, old)
 
     # ---- caches
 

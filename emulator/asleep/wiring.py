@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Iterable
 from typing import Final
@@ -96,12 +97,18 @@ def tick(rt: Runtime, api_key: str | None = None) -> None:
     own thread must not complete one session twice (two ``SESSION_COMPLETE``).
     """
     with asleep_of(rt).tick_lock:
-        now = now_of(rt)
-        for tenant, state in _tenants(rt, api_key):
-            if state.active:
-                state.tick(rules_for(rt, tenant), now)
-            if state.outbox:
-                publish(rt, tenant.api_key, state)
+        # One unit of change: with --state-url, replicas ticking at once complete a
+        # session (and queue its SESSION_COMPLETE) once, not once each.
+        rt.store.atomic(lambda: _tick(rt, api_key))
+
+
+def _tick(rt: Runtime, api_key: str | None) -> None:
+    now = now_of(rt)
+    for tenant, state in _tenants(rt, api_key):
+        if state.active:
+            state.tick(rules_for(rt, tenant), now)
+        if state.outbox:
+            publish(rt, tenant.api_key, state)
 
 
 class Ticker:
@@ -169,11 +176,13 @@ class Ticker:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        # A context of its own: the tick is not part of the request that poked it.
+        clean = contextvars.Context()
         try:
             if running is loop:
-                loop.call_soon(self._forced)
+                loop.call_soon(self._forced, context=clean)
             else:
-                loop.call_soon_threadsafe(self._forced)
+                loop.call_soon_threadsafe(self._forced, context=clean)
         except RuntimeError:  # the loop closed meanwhile: nothing runs on it any more
             self.check(force=True)
 

@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
-from emulator.bench import cases, inspector, interference
+from emulator.bench import cases, inspector, interference, scaling
 from emulator.bench.progress import Skipped, current
 from emulator.bench.report import Row, save, table
 from emulator.settings import ConfigError, check_writable_file
@@ -21,6 +21,7 @@ from emulator.settings import ConfigError, check_writable_file
 CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "cold_start": cases.cold_start,
     "get_session": cases.get_session,
+    "get_session_scaling": scaling.get_session_scaling,
     "night_replay": cases.night_replay,
     "kintsugi_v1_predict": cases.kintsugi_v1_predict,
     "memory": cases.memory,

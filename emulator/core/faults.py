@@ -379,13 +379,11 @@ class Faults:
         for rule in self._rules:
             if not rule.matches_request(method, path, api_key):
                 continue
-            rule.matches += 1
-            n = rule.matches
+            n = self._count_match(rule)
             if terminal is not None or n <= rule.after or rule.expired:
                 continue
-            if not fires(seed, rule.id, n, rule.probability):
+            if not fires(seed, rule.id, n, rule.probability) or not self._count_hit(rule):
                 continue
-            rule.hits += 1
             marks.append(f"{rule.id}:{rule.action}")
             if rule.latency is not None:
                 latency += rule.latency.sample(seed, rule.id, n)
@@ -394,6 +392,19 @@ class Faults:
         if not marks:
             return None
         return Decision(min(latency, MAX_LATENCY_MS), terminal, ",".join(marks))
+
+    # Counting is separate so that several processes can count in one place
+    # (emulator.core.shared.faults): match numbers must be global for the seeded
+    # decisions, and ``times`` must hold over every replica.
+    def _count_match(self, rule: FaultRule) -> int:
+        """Count a matching request; its 1-based match number."""
+        rule.matches += 1
+        return rule.matches
+
+    def _count_hit(self, rule: FaultRule) -> bool:
+        """Count an application of ``rule``; False if ``times`` ran out meanwhile."""
+        rule.hits += 1
+        return True
 
 
 class FaultMiddleware:

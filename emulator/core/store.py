@@ -10,11 +10,22 @@ into JSON (``to_json``) and back (a loader). That one rule buys three features:
 * snapshots: ``snapshot()``/``restore()`` are the tables as one JSON document.
 
 Per-namespace caches of derived objects (``Namespace.state``) are rebuilt from tables.
+
+A namespace is kept from its first write on: a request with a key nobody wrote for
+(a typo, a scanner trying keys) gets an empty namespace that lives only as long as the
+request holds it, so 20,000 reads with unknown keys leave nothing behind (issue 13).
+``max_tenants`` optionally caps how many namespaces may hold data at once; the write
+that would make one more raises ``TenantLimitReached``.
+
+With ``--state-url`` the tables are a per-process cache of a shared Redis world
+(``emulator.core.shared_store``, a subclass of these classes); this module stays the
+in-memory (and SQLite) implementation, and its read path pays nothing for that.
 """
 
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -28,6 +39,18 @@ class Record(Protocol):
 
 R = TypeVar("R", bound=Record)
 S = TypeVar("S")
+T = TypeVar("T")
+
+
+class TenantLimitReached(Exception):
+    """A write would make one namespace more than ``max_tenants`` allows (answered 503)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"this emulator holds data for at most {limit} API keys (max_tenants); "
+            "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
+        )
 
 
 Row = tuple[str, str, str, Json]  # tenant, table, key, value
@@ -114,13 +137,18 @@ class MemoryBackend:
 class Table(Generic[R]):
     """An ordered mapping of key -> record, written through to the backend."""
 
-    def __init__(self, tenant: str, name: str, backend: Backend) -> None:
-        self.tenant = tenant
+    def __init__(self, owner: Namespace, name: str, backend: Backend) -> None:
+        self.tenant = owner.tenant
         self.name = name
+        self._owner = owner
         self._backend = backend
         self._rows: dict[str, R] = {}
 
     def get(self, key: str) -> R | None:
+        return self._rows.get(key)
+
+    def peek(self, key: str) -> R | None:
+        """``get`` for bookkeeping: a shared store does not count it as a read."""
         return self._rows.get(key)
 
     def __contains__(self, key: object) -> bool:
@@ -137,6 +165,8 @@ class Table(Generic[R]):
 
     def put(self, key: str, row: R) -> None:
         """Store (or re-store after mutating) a row; durable once this returns."""
+        if not self._owner.kept:
+            self._owner.keep()  # may raise TenantLimitReached: then nothing changed
         self._rows[key] = row
         if self._backend.persistent:
             self._backend.put(self.tenant, self.name, key, row.to_json())
@@ -160,21 +190,39 @@ class _Counter:
 
 
 class Namespace:
-    """Everything one API key owns."""
+    """Everything one API key owns.
 
-    def __init__(self, tenant: str, backend: Backend, pending: dict[str, dict[str, Json]]) -> None:
+    ``kept`` is False until the first write: the store holds such a namespace only
+    weakly, so an API key that only ever read leaves nothing behind.
+    """
+
+    def __init__(
+        self,
+        tenant: str,
+        backend: Backend,
+        pending: dict[str, dict[str, Json]],
+        keep: Callable[[Namespace], None] | None = None,
+    ) -> None:
         self.tenant = tenant
         self._backend = backend
         self._pending = pending  # rows loaded from the backend, decoded on first use
         self._tables: dict[str, Table[Any]] = {}
         self._states: dict[type[Any], Any] = {}
+        self._keep = keep
+        self.kept = keep is None or bool(pending)
+
+    def keep(self) -> None:
+        """The first write: from now on the store holds this namespace for good."""
+        if self._keep is not None:
+            self._keep(self)
+        self.kept = True
 
     def table(self, name: str, loader: Callable[[Json], R]) -> Table[R]:
         """The table called ``name``, created (and hydrated from storage) on first use."""
         existing = self._tables.get(name)
         if existing is not None:
             return existing
-        table: Table[R] = Table(self.tenant, name, self._backend)
+        table: Table[R] = Table(self, name, self._backend)
         for key, raw in self._pending.pop(name, {}).items():
             table._rows[key] = loader(raw)
         self._tables[name] = table
@@ -204,9 +252,12 @@ class Namespace:
 class Store:
     """All namespaces, the backend behind them, and the seed they derive ids from."""
 
-    def __init__(self, backend: Backend | None = None, *, seed: int = 0) -> None:
+    def __init__(
+        self, backend: Backend | None = None, *, seed: int = 0, max_tenants: int = 0
+    ) -> None:
         self.backend: Backend = backend or MemoryBackend()
         self.seed = seed
+        self.max_tenants = max_tenants  # 0: no cap
         # A state file remembers the seed its world was made with; ids derived later
         # must come from the same seed, so the file's seed wins over the setting.
         stored = self.backend.get_meta("seed")
@@ -215,16 +266,35 @@ class Store:
         elif self.backend.persistent:
             self.backend.put_meta("seed", {"value": seed})
         self._namespaces: dict[str, Namespace] = {}
+        # Namespaces nobody wrote to yet, alive only while a request holds them.
+        self._unwritten: weakref.WeakValueDictionary[str, Namespace] = weakref.WeakValueDictionary()
         self._pending: dict[str, dict[str, dict[str, Json]]] = {}
         for tenant, table, key, value in self.backend.load():
             self._pending.setdefault(tenant, {}).setdefault(table, {})[key] = value
 
     def namespace(self, tenant: str) -> Namespace:
         ns = self._namespaces.get(tenant)
-        if ns is None:
-            ns = Namespace(tenant, self.backend, self._pending.pop(tenant, {}))
+        if ns is not None:
+            return ns
+        ns = self._unwritten.get(tenant)
+        if ns is not None:
+            return ns
+        pending = self._pending.pop(tenant, None)
+        ns = Namespace(tenant, self.backend, pending or {}, self._keep)
+        if pending:
             self._namespaces[tenant] = ns
+        else:
+            self._unwritten[tenant] = ns
         return ns
+
+    def _keep(self, ns: Namespace) -> None:
+        """``ns`` gets its first row: hold it for good, if the tenant cap allows."""
+        if self._namespaces.get(ns.tenant) is ns:
+            return
+        if self.max_tenants and len(self._namespaces) >= self.max_tenants:
+            raise TenantLimitReached(self.max_tenants)
+        self._unwritten.pop(ns.tenant, None)
+        self._namespaces[ns.tenant] = ns
 
     def tenants(self) -> list[str]:
         return sorted({*self._namespaces, *self._pending})
@@ -237,12 +307,22 @@ class Store:
             return
         if tenant is None:
             self._namespaces.clear()
+            self._unwritten.clear()
             self._pending = {}
         else:
             self._namespaces.pop(tenant, None)
+            self._unwritten.pop(tenant, None)
             self._pending.pop(tenant, None)
         for name, table, key, value in self.backend.load(tenant):
             self._pending.setdefault(name, {}).setdefault(table, {})[key] = value
+
+    def atomic(self, job: Callable[[], T]) -> T:
+        """Run work done outside a request (a background tick) as one unit of change.
+
+        Here that is just ``job()``: one process changes state on one event loop. A
+        shared store commits it as one transaction, run again if it conflicted.
+        """
+        return job()
 
     def reset(self, tenant: str | None = None) -> None:
         """Forget everything, or everything one API key made (storage first: a clear
@@ -250,9 +330,11 @@ class Store:
         self.backend.clear(tenant)
         if tenant is None:
             self._namespaces.clear()
+            self._unwritten.clear()
             self._pending.clear()
         else:
             self._namespaces.pop(tenant, None)
+            self._unwritten.pop(tenant, None)
             self._pending.pop(tenant, None)
 
     def snapshot(self, tenant: str | None = None) -> dict[str, Any]:
@@ -326,10 +408,12 @@ class Store:
         """Make the prepared world the one in memory (after ``write_restore``)."""
         if prepared.tenant is not None:
             self._namespaces.pop(prepared.tenant, None)
+            self._unwritten.pop(prepared.tenant, None)
             self._pending.pop(prepared.tenant, None)
             self._pending.update(prepared.tenants)
             return
         self._namespaces.clear()
+        self._unwritten.clear()
         self._pending = prepared.tenants
         self.seed = prepared.seed
 

@@ -183,6 +183,21 @@ class KintsugiState:
         for s in sorted(self.sessions.values(), key=lambda s: s.seq):
             self._by_user.setdefault(s.user_id, []).append(s.session_id)
 
+    def changed(self, table: str, key: str, old: Any) -> None:
+        """Another emulator process changed a row (``--state-url``): keep the index."""
+        if table != "kintsugi.sessions":
+            return
+        session = self.sessions.peek(key)
+        if session is None:
+            listed = self._by_user.get(old.user_id, []) if old is not None else []
+            if key in listed:
+                listed.remove(key)
+            return
+        listed = self._by_user.setdefault(session.user_id, [])
+        if key not in listed:
+            listed.append(key)
+            listed.sort(key=lambda sid: getattr(self.sessions.peek(sid), "seq", 0))
+
     # -- sessions -----------------------------------------------------------------
 
     def initiate(

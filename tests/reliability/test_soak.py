@@ -28,6 +28,7 @@ import os
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,13 +68,20 @@ class Tally:
 class Client:
     """One HTTP connection with its own API key, counting every answer."""
 
-    def __init__(self, base_url: str, key: str, tally: Tally) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        key: str,
+        tally: Tally,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers={"x-api-key": key},
             timeout=60,
             limits=httpx.Limits(max_connections=1),
             verify=False,  # plain HTTP on loopback: skip loading the CA bundle
+            transport=transport,
         )
         self.key = key
         self.tally = tally
@@ -205,8 +213,15 @@ async def kintsugi_v2_client(c: Client, deadline: float, wav: bytes) -> None:
         c.tally.conversations["kintsugi_v2"] += 1
 
 
-async def storm(base_url: str, count: int, seconds: float) -> Tally:
-    """``count`` clients, each finishing the conversation it is in after ``seconds``."""
+async def storm(
+    base_url: str,
+    count: int,
+    seconds: float,
+    transport: Callable[[int], httpx.AsyncBaseTransport] | None = None,
+) -> Tally:
+    """``count`` clients, each finishing the conversation it is in after ``seconds``.
+
+    ``transport(n)``: client n's own transport (several replicas: round robin)."""
     tally = Tally()
     npy = flows.tiny_melspectrogram()
     wav30 = flows.speech_wav(flows.EPOCH_SECONDS, 16000, seed=1)
@@ -216,7 +231,7 @@ async def storm(base_url: str, count: int, seconds: float) -> Tally:
     jobs = []
     for n in range(count):
         kind = "asleep" if n % 2 == 0 else ("kv1" if n % 4 == 1 else "kv2")
-        c = Client(base_url, f"rel-{kind}-{n}", tally)
+        c = Client(base_url, f"rel-{kind}-{n}", tally, transport(n) if transport else None)
         clients.append(c)
         if kind == "asleep":
             jobs.append(asleep_client(c, random.Random(n), deadline, npy, wav30))

@@ -25,31 +25,34 @@ the expected response code are not documented"; docs/webhooks.md, Delivery):
   retries forever nor fire them all at once.  Log timestamps use the virtual
   clock, like every other timestamp of the emulator; latencies are real;
 * on ``stop`` pending deliveries get ``shutdown_grace_seconds`` to finish; the rest
-  are marked ``abandoned`` and listed in a warning -- never dropped silently.
+  are marked ``abandoned`` and listed in a warning -- never dropped silently. One
+  waiting on a retry timer that cannot come due within the grace is abandoned at
+  once: waiting for it would only delay the shutdown.
+
+The attempts themselves are ``delivering.DeliveryLoop``; with ``--state-url`` the
+app uses ``shared.SharedOutbox`` instead, which keeps the queue and the log in Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
 
+from emulator.core.outbox.delivering import DeliveryLoop
 from emulator.core.outbox.http import HttpSender
 from emulator.core.outbox.records import (
     STATUSES,
-    Attempt,
     Delivery,
     DeliveryLog,
     FailureSwitch,
-    Status,
 )
-from emulator.core.outbox.schedule import WebhookSettings, backoff_delay
+from emulator.core.outbox.schedule import WebhookSettings
+from emulator.core.outbox.switches import Switches
 from emulator.core.randomness import token
 
 if TYPE_CHECKING:
@@ -62,7 +65,7 @@ log = logging.getLogger("emulator.core.outbox")
 _FLUSH_POLL_SECONDS: Final = 0.005
 
 
-class Outbox:
+class Outbox(DeliveryLoop):
     """Queues, sends, retries and records callbacks; a Runtime ``Service``.
 
     Create it with the app (``install``); ``start``/``stop`` run with the app's
@@ -88,7 +91,7 @@ class Outbox:
         self._queues: dict[tuple[str, str], deque[Delivery]] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._counters: dict[str, int] = {}
-        self._switches: dict[str | None, FailureSwitch] = {}
+        self.switches = Switches()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sender: HttpSender | None = None
         self._stopped = False
@@ -97,6 +100,10 @@ class Outbox:
         self._lock = threading.Lock()  # guards _in_transit and id minting across threads
         # Unfinished deliveries by id: what flush() and pending() look at (not the whole log).
         self._open: dict[str, Delivery] = {}
+        # Set by ``stop``: retry timers wake up and compare their due time with the end
+        # of the grace period (monotonic).
+        self._stopping: asyncio.Event | None = None
+        self._grace_ends = 0.0
 
     # ------------------------------------------------------------------ time and seed
 
@@ -104,18 +111,12 @@ class Outbox:
     def seed(self) -> int:
         return self._seed() if callable(self._seed) else self._seed
 
-    def _now(self) -> float:
-        return self._clock.timestamp() if self._clock is not None else time.time()
-
-    def retry_delay(self, delivery_id: str, attempt: int) -> float:
-        """``backoff_delay`` with this outbox's settings and seed."""
-        return backoff_delay(self.settings, self.seed, delivery_id, attempt)
-
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopped = False
+        self._stopping = asyncio.Event()
         self._sender = HttpSender(self.settings, self.transport)
         for key, queue in self._queues.items():
             if queue and key not in self._workers:
@@ -124,6 +125,9 @@ class Outbox:
     async def stop(self) -> None:
         """Finish what can be finished within the grace period; abandon and report the rest."""
         self._stopped = True
+        self._grace_ends = time.monotonic() + self.settings.shutdown_grace_seconds
+        if self._stopping is not None:
+            self._stopping.set()  # retry timers that cannot come due give up now
         workers = list(self._workers.values())
         if workers:
             _, late = await asyncio.wait(workers, timeout=self.settings.shutdown_grace_seconds)
@@ -161,43 +165,6 @@ class Outbox:
 
     # ------------------------------------------------------------------ enqueueing
 
-    def new_delivery(
-        self,
-        *,
-        api_key: str,
-        session_id: str,
-        user_id: str,
-        event: str,
-        url: str,
-        body: Mapping[str, Any] | bytes,
-        headers: Mapping[str, str],
-        redelivery_of: str | None = None,
-    ) -> Delivery:
-        """A delivery with a fresh id; ``body`` is serialised here, once.
-
-        JSON is written compactly (``,``/``:`` separators, UTF-8), as httpx's and
-        FastAPI's encoders do; the vendor's byte layout is not documented.
-        """
-        raw = (
-            body
-            if isinstance(body, bytes)
-            else json.dumps(
-                body, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-            ).encode()
-        )
-        return Delivery(
-            id=self._mint_id(api_key),
-            api_key=api_key,
-            session_id=session_id,
-            user_id=user_id,
-            event=event,
-            url=url,
-            headers=dict(headers),
-            body=raw,
-            created_at=self._now(),
-            redelivery_of=redelivery_of,
-        )
-
     def _mint_id(self, api_key: str) -> str:
         # Per-tenant counter: a tenant's ids do not depend on other tenants' traffic
         # (parallel CI jobs sharing one emulator), and reset(api_key) replays them.
@@ -220,48 +187,6 @@ class Outbox:
         else:
             self._accept(delivery)
         return delivery
-
-    def submit(
-        self,
-        *,
-        api_key: str,
-        session_id: str,
-        user_id: str,
-        event: str,
-        url: str,
-        body: Mapping[str, Any] | bytes,
-        headers: Mapping[str, str],
-    ) -> Delivery:
-        """``enqueue(new_delivery(...))``: what event emitters call."""
-        return self.enqueue(
-            self.new_delivery(
-                api_key=api_key,
-                session_id=session_id,
-                user_id=user_id,
-                event=event,
-                url=url,
-                body=body,
-                headers=headers,
-            )
-        )
-
-    def redeliver(self, delivery_id: str) -> Delivery:
-        """Send a logged delivery again: a new delivery (new id, fresh attempts, same URL,
-        headers and body) linked to the original, queued behind its session's events."""
-        original = self.log.get(delivery_id)
-        if original is None:
-            raise KeyError(delivery_id)
-        copy = self.new_delivery(
-            api_key=original.api_key,
-            session_id=original.session_id,
-            user_id=original.user_id,
-            event=original.event,
-            url=original.url,
-            body=original.body,
-            headers=original.headers,
-            redelivery_of=original.id,
-        )
-        return self.enqueue(copy)
 
     @staticmethod
     def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -316,86 +241,28 @@ class Outbox:
             if not queue and self._queues.get(key) is queue:
                 del self._queues[key]
 
-    def _finish(self, delivery: Delivery, status: Status, note: str | None = None) -> None:
+    def _closed(self, delivery: Delivery) -> None:
         self._open.pop(delivery.id, None)
-        delivery.status = status
-        delivery.note = note
-        delivery.next_attempt_at = None
-        delivery.finished_at = self._now()
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        max_attempts = self.settings.max_attempts
-        first = len([a for a in delivery.attempts if not a.duplicate]) + 1
-        for number in range(first, max_attempts + 1):
-            delivery.status = "delivering"
-            delivery.next_attempt_at = None
-            attempt = await self._attempt(delivery, number)
-            if attempt.outcome == "delivered":
-                self._finish(delivery, "delivered")
-                return
-            if attempt.error_kind == "invalid_url":
-                self._finish(delivery, "failed", "the callback URL cannot be used; not retried")
-                return
-            if number == max_attempts:
-                break
-            delay = self.retry_delay(delivery.id, number)
-            attempt.retry_in_seconds = delay
-            delivery.status = "pending"
-            delivery.next_attempt_at = self._now() + delay
-            # Real time on purpose (module docstring): the receiver lives on it.
+    async def _wait(self, delivery: Delivery, delay: float) -> bool:
+        due = time.monotonic() + delay
+        stopping = self._stopping
+        if stopping is None:
             await asyncio.sleep(delay)
-        self._finish(delivery, "failed", f"gave up after {max_attempts} attempts")
+            return True
+        if not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), delay)
+            except TimeoutError:
+                return True
+        # Shutting down: a retry due after the grace period would only delay the exit.
+        if due > self._grace_ends:
+            return False
+        await asyncio.sleep(max(due - time.monotonic(), 0.0))
+        return True
 
-    async def _send(self, delivery: Delivery, number: int, started_at: float) -> Attempt:
-        if self._sender is None:
-            raise RuntimeError("the outbox is not running")
-        return await self._sender.send(delivery, number, started_at)
-
-    def _switch_for(self, delivery: Delivery) -> FailureSwitch | None:
-        switch = self._switches.get(delivery.api_key) or self._switches.get(None)
-        return switch if switch is not None and switch.matches(delivery) else None
-
-    def _consume(self, switch: FailureSwitch) -> None:
-        if switch.remaining is None:
-            return
-        switch.remaining -= 1
-        if switch.remaining <= 0 and self._switches.get(switch.api_key) is switch:
-            del self._switches[switch.api_key]
-
-    async def _attempt(self, delivery: Delivery, number: int) -> Attempt:
-        switch = self._switch_for(delivery)
-        mode = switch.mode if switch is not None else None
-        started_at = self._now()
-        if switch is not None and mode == "drop":
-            self._consume(switch)
-            attempt = Attempt(
-                number,
-                started_at,
-                0.0,
-                "failed",
-                error="dropped by the failure switch (mode drop): not sent",
-                error_kind="injected",
-                injected="drop",
-            )
-            delivery.attempts.append(attempt)
-            return attempt
-        attempt = await self._send(delivery, number, started_at)
-        if switch is not None and mode == "fail_after_send":
-            self._consume(switch)
-            attempt.injected = "fail_after_send"
-            if attempt.outcome == "delivered":
-                attempt.outcome = "failed"
-                attempt.error = "sent, then treated as failed by the failure switch"
-                attempt.error_kind = "injected"
-        delivery.attempts.append(attempt)
-        if switch is not None and mode == "duplicate" and attempt.outcome == "delivered":
-            self._consume(switch)
-            attempt.injected = "duplicate"
-            again = await self._send(delivery, number, self._now())
-            again.injected = "duplicate"
-            again.duplicate = True
-            delivery.attempts.append(again)
-        return attempt
+    def _gave_up_waiting(self, delivery: Delivery) -> None:
+        self._abandon([delivery], "the emulator shut down before its next retry was due")
 
     # ------------------------------------------------------------------ inspection
 
@@ -448,14 +315,13 @@ class Outbox:
     # ------------------------------------------------------------------ failure switch
 
     def set_failure_switch(self, switch: FailureSwitch) -> FailureSwitch:
-        self._switches[switch.api_key] = replace(switch)
-        return self._switches[switch.api_key]
+        return self.switches.set(switch)
 
     def clear_failure_switch(self, api_key: str | None = None) -> bool:
-        return self._switches.pop(api_key, None) is not None
+        return self.switches.clear(api_key)
 
     def failure_switches(self) -> list[FailureSwitch]:
-        return list(self._switches.values())
+        return self.switches.all()
 
     # ------------------------------------------------------------------ clearing
 
@@ -478,9 +344,8 @@ class Outbox:
         self.log.remove(lambda d: api_key in (None, d.api_key))
         for delivery_id in [i for i, d in self._open.items() if api_key in (None, d.api_key)]:
             del self._open[delivery_id]
+        self.switches.reset(api_key)
         if api_key is None:
             self._counters.clear()
-            self._switches.clear()
         else:
             self._counters.pop(api_key, None)
-            self._switches.pop(api_key, None)

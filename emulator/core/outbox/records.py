@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, get_args
 
@@ -17,6 +18,12 @@ FAIL_MODES: Final[tuple[FailMode, ...]] = get_args(FailMode)
 ErrorKind = Literal["connect", "timeout", "http_status", "transport", "invalid_url", "injected"]
 
 RenderTime = Callable[[float], str]
+
+
+def encode_body(body: Any) -> bytes:
+    """A callback body as sent: compact JSON (``,``/``:`` separators, UTF-8), as httpx's
+    and FastAPI's encoders write it; the vendor's byte layout is not documented."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def iso_time(ts: float) -> str:
@@ -77,6 +84,7 @@ class Delivery:
     next_attempt_at: float | None = None  # virtual clock, while waiting to retry
     finished_at: float | None = None
     note: str | None = None  # why it failed or was abandoned
+    due: float | None = None  # wall clock (time.time) of the next retry, while waiting
 
     @property
     def ordering_key(self) -> tuple[str, str]:
@@ -119,6 +127,43 @@ class Delivery:
             found["headers"] = dict(self.headers)
             found["body"] = self.json_body()
         return found
+
+
+def delivery_doc(delivery: Delivery) -> dict[str, Any]:
+    """Everything about a delivery, to keep it outside the process (the shared outbox)."""
+    doc = {name: getattr(delivery, name) for name in _DELIVERY_FIELDS}
+    doc["headers"] = dict(delivery.headers)
+    doc["body"] = base64.b64encode(delivery.body).decode("ascii")
+    doc["attempts"] = [asdict(a) for a in delivery.attempts]
+    return doc
+
+
+def delivery_from_doc(doc: Mapping[str, Any]) -> Delivery:
+    """The inverse of ``delivery_doc``."""
+    fields: dict[str, Any] = {name: doc.get(name) for name in _DELIVERY_FIELDS}
+    return Delivery(
+        **fields,
+        headers=dict(doc.get("headers") or {}),
+        body=base64.b64decode(doc.get("body") or ""),
+        attempts=[Attempt(**a) for a in doc.get("attempts") or []],
+    )
+
+
+_DELIVERY_FIELDS: Final = (
+    "id",
+    "api_key",
+    "session_id",
+    "user_id",
+    "event",
+    "url",
+    "created_at",
+    "redelivery_of",
+    "status",
+    "next_attempt_at",
+    "finished_at",
+    "note",
+    "due",
+)
 
 
 @dataclass(slots=True)
@@ -196,7 +241,7 @@ class DeliveryLog:
         status: str | None = None,
         limit: int | None = None,
     ) -> list[Delivery]:
-        found: Iterable[Delivery] = self._items.values()
+        found: Iterable[Delivery] = self.values()
         if api_key is not None:
             found = (d for d in found if d.api_key == api_key)
         if session_id is not None:

@@ -33,6 +33,9 @@ class WebhookSettings:
     shutdown_grace_seconds: float = 5.0
     # Hosts and networks callbacks may go to (empty: anywhere); emulator.core.egress.
     allowed_hosts: tuple[str, ...] = ()
+    # With --state-url: how long a replica's claim on a session's queue lasts unless
+    # renewed; a replica that dies hands its deliveries over after at most this long.
+    lease_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         validate(self)
@@ -74,3 +77,5 @@ def validate(settings: WebhookSettings) -> None:
     if settings.shutdown_grace_seconds < 0:
         raise ValueError("webhooks.shutdown_grace_seconds must not be negative")
     AllowList.parse(settings.allowed_hosts)
+    if not settings.lease_seconds >= 0.3:
+        raise ValueError("webhooks.lease_seconds must be at least 0.3")

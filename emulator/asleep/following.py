@@ -1,0 +1,55 @@
+"""Keeping an ``AsleepState`` view right when another emulator process changes its rows.
+
+With ``--state-url`` several processes serve one Asleep world; each keeps its own view
+of a tenant (``models.AsleepState``) with indexes derived from the tables: sessions by
+user in creation order, the sessions time can still act on, rendered bodies and stats.
+When a sync brings a row another process wrote, the shared store calls the view's
+``changed`` (``emulator.core.shared.store``), which lands here and patches exactly
+what depends on that row -- a full rebuild per change would cost a tenant's whole
+history on every request. This module is the view's companion: it works on its
+indexes directly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from emulator.asleep.peculiarities import SessionState
+
+if TYPE_CHECKING:
+    from emulator.asleep.models import AsleepState
+
+
+def changed(state: AsleepState, table: str, key: str, old: Any) -> None:
+    """Row ``key`` of ``table`` changed (``old``: the copy it replaced, if any)."""
+    if table == "asleep.users":
+        for session_id in state._by_user.get(key, ()):
+            state.forget(session_id)  # the profile may have changed
+        return
+    state.forget(key)
+    if table == "asleep.sessions":
+        _session_changed(state, key, old)
+
+
+def _session_changed(state: AsleepState, key: str, old: Any) -> None:
+    def ordinal(session_id: str) -> int:
+        found = state.sessions.peek(session_id)
+        return found.ordinal if found is not None else 0
+
+    session = state.sessions.peek(key)
+    if session is None:  # deleted
+        state.active.pop(key, None)
+        listed = state._by_user.get(old.user_id, []) if old is not None else []
+        if key in listed:
+            listed.remove(key)
+        return
+    listed = state._by_user.setdefault(session.user_id, [])
+    if key not in listed:
+        listed.append(key)
+        listed.sort(key=ordinal)
+    if session.state is SessionState.COMPLETE:
+        state.active.pop(key, None)
+    elif key not in state.active:
+        # In creation order: ticks walk it, and event order must not vary (models).
+        state.active[key] = None
+        state.active = dict.fromkeys(sorted(state.active, key=ordinal))
