@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.asleep.models import Session, state_of
 from emulator.core.runtime import Runtime
-from emulator.settings import AsleepSettings, Settings
+from emulator.settings import AsleepSettings, Settings, WebhookSettings
 from tests.support.wavs import mel_npy, silent_wav
 
 START = "2025-01-15T02:50:29Z"
@@ -49,6 +49,9 @@ def settings_for(
         clock_frozen=True,
         config=config,
         asleep=AsleepSettings(**asleep),
+        # Receivers here refuse or are gone at teardown: a delivery still retrying then is
+        # not worth the default 5 s of grace per test.
+        webhooks=WebhookSettings(shutdown_grace_seconds=0.2),
     )
 
 
