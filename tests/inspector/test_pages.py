@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.core.secrets import mask
-from emulator.settings import Settings
+from emulator.settings import Settings, WebhookSettings
 
 KEY = "demo-key"
 H = {"x-api-key": KEY}
@@ -24,8 +24,13 @@ BASE = "http://127.0.0.1:9"
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    app = create_app(Settings(seed=4, clock_start="2025-03-01T12:00:00Z", clock_frozen=True))
-    with TestClient(app, base_url=BASE) as found:
+    settings = Settings(
+        seed=4,
+        clock_start="2025-03-01T12:00:00Z",
+        clock_frozen=True,
+        webhooks=WebhookSettings(shutdown_grace_seconds=0.2),  # the receiver refuses
+    )
+    with TestClient(create_app(settings), base_url=BASE) as found:
         found.post("/_emulator/demo")
         yield found
 
