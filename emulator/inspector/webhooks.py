@@ -88,7 +88,9 @@ async def redeliver(request: Request) -> Response:
 
 async def _settled(client: ControlClient, delivery_id: str) -> str:
     """Wait (briefly) for the new delivery's first attempt; what became of it."""
-    await client.send("POST", "/_emulator/callbacks/flush", params={"timeout": SETTLE_SECONDS})
+    await client.send(
+        Call("POST", "/_emulator/callbacks/flush", params={"timeout": SETTLE_SECONDS})
+    )
     found = await client.get(f"/_emulator/callbacks/{delivery_id}")
     attempts = found["attempts"]
     if not attempts:
