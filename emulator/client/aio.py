@@ -1,9 +1,9 @@
 """``AsyncEmulatorClient``: the asyncio twin of ``EmulatorClient`` (same methods, awaited).
 
-Every method is one control call (``emulator.client.calls``) or a loop of them
-(``wait_for``, ``assert_requested``). ``api_key`` on a method names the tenant for that
-call; without it the client's own ``api_key`` (if any) is used. The tenant travels as
-the ``X-API-Key`` header. docs/client.md is the guide.
+Both twins send the same prepared calls (``emulator.client.calls``) and judge the
+answers the same way (``emulator.client.verify``); this one awaits the sending and,
+in ``wait_for``, the pause between polls. ``emulator.client.sync`` says how tenants
+are named; docs/client.md is the guide.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ T = TypeVar("T")
 
 
 class AsyncEmulatorClient(ClientBase):
-    """A blocking client of one emulator's control API.
-
-    ``AsyncEmulatorClient("http://127.0.0.1:8080", token=None, api_key=None)``; ``token`` is
-    sent as ``Authorization: Bearer`` (an emulator started with ``--control-token``
-    requires it). Use it in a ``with`` block, or call ``close()``.
+    """An asyncio client of one emulator's control API, built as ``EmulatorClient`` is
+    (``token``, ``api_key``, ``timeout``; ``transport`` an ``httpx.AsyncBaseTransport``).
+    Use it in an ``async with`` block, or await ``aclose()``.
     """
 
     def __init__(
