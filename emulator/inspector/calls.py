@@ -13,11 +13,8 @@ import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
-
-if TYPE_CHECKING:
-    from emulator.inspector.client import ControlClient
 
 Params = Mapping[str, str | int | float | bool | None]
 
@@ -59,8 +56,3 @@ class Call:
             text = json.dumps(self.body, separators=(", ", ": "), ensure_ascii=False)
             parts += ["-H", "'content-type: application/json'", "-d", shlex.quote(text)]
         return " ".join(parts)
-
-    async def run(self, client: ControlClient) -> Any:
-        return await client.call(
-            self.method, self.path, params=self.params, tenant=self.tenant, body=self.body
-        )

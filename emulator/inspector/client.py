@@ -81,19 +81,11 @@ class ControlClient:
     async def get(
         self, path: str, *, params: Params | None = None, tenant: str | None = None
     ) -> Any:
-        return await self.call("GET", path, params=params, tenant=tenant)
+        return await self.call(Call("GET", path, params, tenant=tenant))
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        tenant: str | None = None,
-        body: Any = None,
-    ) -> Any:
+    async def call(self, call: Call) -> Any:
         """The JSON answer of a 2xx; ``ControlCallError`` for anything else."""
-        answer = await self.send(Call(method, path, params, body, tenant))
+        answer = await self.send(call)
         if 200 <= answer.status < 300:
             return answer.json()
         try:
@@ -102,7 +94,8 @@ class ControlClient:
             problem = None
         if isinstance(problem, dict) and isinstance(problem.get("message"), str):
             raise ControlCallError(answer.status, str(problem.get("error")), problem["message"])
-        raise ControlCallError(answer.status, "error", f"{method} {path} answered {answer.status}")
+        what = f"{call.method} {call.path} answered {answer.status}"
+        raise ControlCallError(answer.status, "error", what)
 
     async def send(self, call: Call) -> Answer:
         """One call, whatever its status."""
