@@ -19,7 +19,7 @@ import httpx
 from emulator.client import calls
 from emulator.client import types as t
 from emulator.client.base import DEFAULT_TIMEOUT, ClientBase
-from emulator.client.verify import Expected, Waiting, requested
+from emulator.client.verify import Waiting, requested
 
 T = TypeVar("T")
 
@@ -158,7 +158,7 @@ class AsyncEmulatorClient(ClientBase):
         self, rule: Mapping[str, Any] | None = None, *, api_key: str | None = None, **fields: Any
     ) -> t.FaultRule:
         """Append one rule (``{"action": "throttle", "path": "/v2/*", ...}`` or keywords)."""
-        return await self.run(calls.add_fault({**(rule or {}), **fields}, api_key))
+        return await self.run(calls.add_fault(rule, fields, api_key))
 
     async def set_faults(
         self, rules: Sequence[Mapping[str, Any]], *, api_key: str | None = None
@@ -199,8 +199,7 @@ class AsyncEmulatorClient(ClientBase):
         ``path`` is exact or a shell-style pattern (``/v2/predict/*``); ``api_key`` (by
         default the client's) restricts to one tenant; ``count`` asks for exactly that
         many. Near misses come from the whole journal, other tenants' requests included."""
-        expected = Expected(method.upper(), path, api_key or self.api_key, count)
-        return await self.run(requested(expected))
+        return await self.run(requested(method, path, api_key or self.api_key, count))
 
     async def assert_not_requested(
         self, method: str, path: str, *, api_key: str | None = None

@@ -184,8 +184,11 @@ def fault(rule_id: str) -> Call[FaultRule]:
     return Call("GET", _path("faults", rule_id))
 
 
-def add_fault(rule: Mapping[str, Any], api_key: str | None) -> Call[FaultRule]:
-    return Call("POST", _path("faults"), body=dict(rule), api_key=api_key)
+def add_fault(
+    rule: Mapping[str, Any] | None, fields: Mapping[str, Any], api_key: str | None
+) -> Call[FaultRule]:
+    """``rule`` with ``fields`` (keywords) over it."""
+    return Call("POST", _path("faults"), body={**(rule or {}), **fields}, api_key=api_key)
 
 
 def set_faults(rules: Sequence[Mapping[str, Any]], api_key: str | None) -> Call[list[FaultRule]]:

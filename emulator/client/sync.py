@@ -1,9 +1,10 @@
 """``EmulatorClient``: the typed, blocking client of the control API (``/_emulator``).
 
-Every method is one control call (``emulator.client.calls``) or a loop of them
-(``wait_for``, ``assert_requested``). ``api_key`` on a method names the tenant for that
-call; without it the client's own ``api_key`` (if any) is used. The tenant travels as
-the ``X-API-Key`` header. docs/client.md is the guide.
+Every method sends one prepared control call (``emulator.client.calls``; ``wait_for``
+repeats its poll), and ``assert_requested`` and ``wait_for`` judge the answers with
+``emulator.client.verify``: the class only does the I/O. ``api_key`` on a method
+names the tenant for that call; without it the client's own ``api_key`` (if any) is
+used. The tenant travels as the ``X-API-Key`` header. docs/client.md is the guide.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import httpx
 from emulator.client import calls
 from emulator.client import types as t
 from emulator.client.base import DEFAULT_TIMEOUT, ClientBase
-from emulator.client.verify import Expected, Waiting, requested
+from emulator.client.verify import Waiting, requested
 
 T = TypeVar("T")
 
@@ -158,7 +159,7 @@ class EmulatorClient(ClientBase):
         self, rule: Mapping[str, Any] | None = None, *, api_key: str | None = None, **fields: Any
     ) -> t.FaultRule:
         """Append one rule (``{"action": "throttle", "path": "/v2/*", ...}`` or keywords)."""
-        return self.run(calls.add_fault({**(rule or {}), **fields}, api_key))
+        return self.run(calls.add_fault(rule, fields, api_key))
 
     def set_faults(
         self, rules: Sequence[Mapping[str, Any]], *, api_key: str | None = None
@@ -199,8 +200,7 @@ class EmulatorClient(ClientBase):
         ``path`` is exact or a shell-style pattern (``/v2/predict/*``); ``api_key`` (by
         default the client's) restricts to one tenant; ``count`` asks for exactly that
         many. Near misses come from the whole journal, other tenants' requests included."""
-        expected = Expected(method.upper(), path, api_key or self.api_key, count)
-        return self.run(requested(expected))
+        return self.run(requested(method, path, api_key or self.api_key, count))
 
     def assert_not_requested(self, method: str, path: str, *, api_key: str | None = None) -> None:
         self.assert_requested(method, path, api_key=api_key, count=0)

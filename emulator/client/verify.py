@@ -142,8 +142,11 @@ def check_requested(expected: Expected, entries: Sequence[JournalEntry]) -> list
     raise RequestNotFound("\n".join(lines), list(entries))
 
 
-def requested(expected: Expected) -> calls.Call[list[JournalEntry]]:
+def requested(
+    method: str, path: str, api_key: str | None, count: int | None
+) -> calls.Call[list[JournalEntry]]:
     """``assert_requested`` as one control call: the whole journal, judged."""
+    expected = Expected(method.upper(), path, api_key, count)
     return calls.journal(lambda entries: check_requested(expected, entries))
 
 
