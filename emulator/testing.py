@@ -19,7 +19,6 @@ import dataclasses
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -102,10 +101,6 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the server, whatever the block raised (it is not swallowed)."""
         self.stop()

@@ -1,37 +1,33 @@
 """``AsyncEmulatorClient``: the asyncio twin of ``EmulatorClient`` (same methods, awaited).
 
-Every method is one control call (``emulator.client.calls``) or a loop of them
-(``wait_for``, ``assert_requested``). ``api_key`` on a method names the tenant for that
-call; without it the client's own ``api_key`` (if any) is used. The tenant travels as
-the ``X-API-Key`` header. docs/client.md is the guide.
+Both twins send the same prepared calls (``emulator.client.calls``) and judge the
+answers the same way (``emulator.client.verify``); this one awaits the sending and,
+in ``wait_for``, the pause between polls. ``emulator.client.sync`` says how tenants
+are named; docs/client.md is the guide.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 
 from emulator.client import calls
 from emulator.client import types as t
 from emulator.client.base import DEFAULT_TIMEOUT, ClientBase
-from emulator.client.errors import WaitTimeout
-from emulator.client.verify import Expected, check_requested, select, waited_too_long
+from emulator.client.verify import Waiting, requested
 
 T = TypeVar("T")
 
 
 class AsyncEmulatorClient(ClientBase):
-    """A blocking client of one emulator's control API.
-
-    ``AsyncEmulatorClient("http://127.0.0.1:8080", token=None, api_key=None)``; ``token`` is
-    sent as ``Authorization: Bearer`` (an emulator started with ``--control-token``
-    requires it). Use it in a ``with`` block, or call ``close()``.
+    """An asyncio client of one emulator's control API, built as ``EmulatorClient`` is
+    (``token``, ``api_key``, ``timeout``; ``transport`` an ``httpx.AsyncBaseTransport``).
+    Use it in an ``async with`` block, or await ``aclose()``.
     """
 
     def __init__(
@@ -43,20 +39,14 @@ class AsyncEmulatorClient(ClientBase):
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(base_url, token=token, api_key=api_key, timeout=timeout)
+        super().__init__(base_url, token, api_key, timeout)
         self._http = httpx.AsyncClient(
             base_url=self.base_url, headers=self._headers(), transport=transport
         )
-        self._owns_http = True
 
     def with_api_key(self, api_key: str | None) -> AsyncEmulatorClient:
         """The same client (same connections) bound to another tenant, or to none."""
-        twin = AsyncEmulatorClient.__new__(AsyncEmulatorClient)
-        ClientBase.__init__(
-            twin, self.base_url, token=self.token, api_key=api_key, timeout=self.timeout
-        )
-        twin._http, twin._owns_http = self._http, False
-        return twin
+        return self._rebound(api_key)
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -168,7 +158,7 @@ class AsyncEmulatorClient(ClientBase):
         self, rule: Mapping[str, Any] | None = None, *, api_key: str | None = None, **fields: Any
     ) -> t.FaultRule:
         """Append one rule (``{"action": "throttle", "path": "/v2/*", ...}`` or keywords)."""
-        return await self.run(calls.add_fault({**(rule or {}), **fields}, api_key))
+        return await self.run(calls.add_fault(rule, fields, api_key))
 
     async def set_faults(
         self, rules: Sequence[Mapping[str, Any]], *, api_key: str | None = None
@@ -195,16 +185,7 @@ class AsyncEmulatorClient(ClientBase):
         api_key: str | None = None,
     ) -> list[t.JournalEntry]:
         """Vendor requests received, oldest first (the journal's filters)."""
-        return await self.run(
-            calls.requests(
-                method=method,
-                path_prefix=path_prefix,
-                vendor=vendor,
-                faulted=faulted,
-                limit=limit,
-                api_key=api_key,
-            )
-        )
+        return await self.run(calls.requests(method, path_prefix, vendor, faulted, limit, api_key))
 
     async def clear_requests(self, *, api_key: str | None = None) -> int:
         return await self.run(calls.clear_requests(api_key))
@@ -218,9 +199,7 @@ class AsyncEmulatorClient(ClientBase):
         ``path`` is exact or a shell-style pattern (``/v2/predict/*``); ``api_key`` (by
         default the client's) restricts to one tenant; ``count`` asks for exactly that
         many. Near misses come from the whole journal, other tenants' requests included."""
-        expected = Expected(method.upper(), path, api_key or self.api_key, count)
-        entries: list[t.JournalEntry] = await self.run(calls.journal())
-        return check_requested(expected, entries)
+        return await self.run(requested(method, path, api_key or self.api_key, count))
 
     async def assert_not_requested(
         self, method: str, path: str, *, api_key: str | None = None
@@ -240,16 +219,7 @@ class AsyncEmulatorClient(ClientBase):
         api_key: str | None = None,
     ) -> list[t.Delivery]:
         """The delivery log, oldest first."""
-        return await self.run(
-            calls.callbacks(
-                event=event,
-                status=status,
-                session_id=session_id,
-                user_id=user_id,
-                limit=limit,
-                api_key=api_key,
-            )
-        )
+        return await self.run(calls.callbacks(event, status, session_id, user_id, limit, api_key))
 
     async def callback(self, delivery_id: str) -> t.Delivery:
         return await self.run(calls.callback(delivery_id))
@@ -295,16 +265,10 @@ class AsyncEmulatorClient(ClientBase):
     ) -> list[t.Delivery]:
         """Poll the delivery log until ``count`` deliveries of ``event`` (any, if None)
         with ``status`` (any, if None) satisfy ``predicate``; ``WaitTimeout`` else."""
-        deadline = time.monotonic() + timeout
-        while True:
-            log = await self.callbacks(session_id=session_id, api_key=api_key)
-            found = select(log, event=event, status=status, predicate=predicate)
-            if len(found) >= count:
-                return found
-            if time.monotonic() >= deadline:
-                what = f"{event or 'any'} deliveries ({status or 'any status'})"
-                raise WaitTimeout(waited_too_long(what, count, timeout, log), log)
+        waiting = Waiting(event, status, predicate, count, timeout, session_id, api_key)
+        while (found := waiting.found(await self.run(waiting.call))) is None:
             await asyncio.sleep(interval)
+        return found
 
     # -- Kintsugi Voice ------------------------------------------------------------
 
@@ -324,8 +288,7 @@ class AsyncEmulatorClient(ClientBase):
     ) -> t.OutcomeEntry:
         """Force every later prediction of a user (or one session): depression_severity,
         depression_binary, anxiety_severity, error, hold."""
-        chosen = cast(t.Outcome, outcome)
-        return await self.run(calls.force_outcome(chosen, user_id, session_id, api_key))
+        return await self.run(calls.force_outcome(outcome, user_id, session_id, api_key))
 
     async def clear_outcome(
         self,
@@ -389,11 +352,7 @@ class AsyncEmulatorClient(ClientBase):
         api_key: str | None = None,
     ) -> t.Night:
         """Play a whole night for a user and queue every webhook it causes."""
-        options = {
-            "version": version,
-            "hours": hours,
-            "start_time": start_time,
-            "profile": profile,
-            "cadence": cadence,
-        }
-        return await self.run(calls.synthetic_night(user_id, callback_url, options, api_key))
+        call = calls.synthetic_night(
+            user_id, callback_url, version, hours, start_time, profile, cadence, api_key
+        )
+        return await self.run(call)

@@ -29,7 +29,6 @@ from emulator.client.types import (
     JournalEntry,
     KintsugiSession,
     Night,
-    Outcome,
     OutcomeEntry,
     Policy,
     Redelivery,
@@ -185,8 +184,11 @@ def fault(rule_id: str) -> Call[FaultRule]:
     return Call("GET", _path("faults", rule_id))
 
 
-def add_fault(rule: Mapping[str, Any], api_key: str | None) -> Call[FaultRule]:
-    return Call("POST", _path("faults"), body=dict(rule), api_key=api_key)
+def add_fault(
+    rule: Mapping[str, Any] | None, fields: Mapping[str, Any], api_key: str | None
+) -> Call[FaultRule]:
+    """``rule`` with ``fields`` (keywords) over it."""
+    return Call("POST", _path("faults"), body={**(rule or {}), **fields}, api_key=api_key)
 
 
 def set_faults(rules: Sequence[Mapping[str, Any]], api_key: str | None) -> Call[list[FaultRule]]:
@@ -206,27 +208,23 @@ def delete_fault(rule_id: str) -> Call[int]:
 
 
 def requests(
-    *,
-    method: str | None = None,
-    path_prefix: str | None = None,
-    vendor: str | None = None,
-    faulted: bool | None = None,
-    limit: int | None = None,
-    api_key: str | None = None,
+    method: str | None,
+    path_prefix: str | None,
+    vendor: str | None,
+    faulted: bool | None,
+    limit: int | None,
+    api_key: str | None,
 ) -> Call[list[JournalEntry]]:
+    method = method.upper() if method else None
     params = _query(
-        method=method.upper() if method else None,
-        path_prefix=path_prefix,
-        vendor=vendor,
-        faulted=faulted,
-        limit=limit,
+        method=method, path_prefix=path_prefix, vendor=vendor, faulted=faulted, limit=limit
     )
     return Call("GET", _path("requests"), params=params, api_key=api_key, read=_key("requests"))
 
 
-def journal() -> Call[list[JournalEntry]]:
-    """Every journal entry, whatever the tenant (for the near-miss report)."""
-    return Call("GET", _path("requests"), tenant=False, read=_key("requests"))
+def journal(judge: Callable[[list[JournalEntry]], T]) -> Call[T]:
+    """Every journal entry, whatever the tenant (for the near-miss report), judged."""
+    return Call("GET", _path("requests"), tenant=False, read=lambda doc: judge(doc["requests"]))
 
 
 def clear_requests(api_key: str | None) -> Call[int]:
@@ -237,13 +235,12 @@ def clear_requests(api_key: str | None) -> Call[int]:
 
 
 def callbacks(
-    *,
-    event: str | None = None,
-    status: str | None = None,
-    session_id: str | None = None,
-    user_id: str | None = None,
-    limit: int | None = None,
-    api_key: str | None = None,
+    event: str | None,
+    status: str | None,
+    session_id: str | None,
+    user_id: str | None,
+    limit: int | None,
+    api_key: str | None,
 ) -> Call[list[Delivery]]:
     params = _query(event=event, status=status, session_id=session_id, user_id=user_id, limit=limit)
     return Call("GET", _path("callbacks"), params=params, api_key=api_key, read=_key("callbacks"))
@@ -307,8 +304,9 @@ def _outcome_path(user_id: str | None, session_id: str | None) -> str:
 
 
 def force_outcome(
-    outcome: Outcome, user_id: str | None, session_id: str | None, api_key: str | None
+    outcome: Mapping[str, Any], user_id: str | None, session_id: str | None, api_key: str | None
 ) -> Call[OutcomeEntry]:
+    """``outcome``: the keywords of ``force_outcome`` (the fields of ``Outcome``)."""
     path = _outcome_path(user_id, session_id)
     return Call("PUT", path, body=dict(outcome), api_key=api_key)
 
@@ -367,12 +365,22 @@ def complete_asleep_session(session_id: str, api_key: str | None) -> Call[Sessio
 def synthetic_night(
     user_id: str,
     callback_url: str,
-    options: Mapping[str, Any],
+    version: str | None,
+    hours: float | None,
+    start_time: datetime | str | None,
+    profile: str | None,
+    cadence: int | None,
     api_key: str | None,
 ) -> Call[Night]:
+    start = None if start_time is None else _instant(start_time)
+    options = {
+        "version": version,
+        "hours": hours,
+        "start_time": start,
+        "profile": profile,
+        "cadence": cadence,
+    }
     body: dict[str, Any] = {"callback_url": callback_url}
-    for name, value in options.items():
-        if value is not None:
-            body[name] = _instant(value) if name == "start_time" else value
+    body.update((name, value) for name, value in options.items() if value is not None)
     path = _path("asleep", "users", user_id, "nights")
     return Call("POST", path, body=body, api_key=api_key)

@@ -6,17 +6,23 @@ tenant, and, when they are not what was expected, a failure message that lists t
 nearest requests actually received, closest first (WireMock's near-miss report). A
 request is nearer the more of method, path and tenant it shares; paths are compared
 segment by segment and character by character, so ``/v2/prediction`` is near
-``/v2/prediction/`` and far from ``/ai/v1/users``.
+``/v2/prediction/`` and far from ``/ai/v1/users``. ``requested`` makes that judgement
+the reading of one control call, so the clients only send it.
+
+``Waiting`` is ``wait_for``'s judgement between polls of the delivery log: which call
+to repeat, and whether the deliveries waited for are there, still to come, or too late.
 """
 
 from __future__ import annotations
 
 import difflib
 import fnmatch
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from emulator.client.errors import RequestNotFound
+from emulator.client import calls
+from emulator.client.errors import RequestNotFound, WaitTimeout
 from emulator.client.types import Delivery, JournalEntry
 from emulator.core.secrets import mask
 
@@ -136,6 +142,14 @@ def check_requested(expected: Expected, entries: Sequence[JournalEntry]) -> list
     raise RequestNotFound("\n".join(lines), list(entries))
 
 
+def requested(
+    method: str, path: str, api_key: str | None, count: int | None
+) -> calls.Call[list[JournalEntry]]:
+    """``assert_requested`` as one control call: the whole journal, judged."""
+    expected = Expected(method.upper(), path, api_key, count)
+    return calls.journal(lambda entries: check_requested(expected, entries))
+
+
 def select(
     deliveries: Sequence[Delivery],
     *,
@@ -159,3 +173,35 @@ def waited_too_long(what: str, count: int, timeout: float, seen: Sequence[Delive
         f"waited {timeout:g} s for {count} {what}; the log holds {len(seen)} "
         f"deliveries (latest: {summary})"
     )
+
+
+@dataclass
+class Waiting:
+    """One ``wait_for``: the deliveries it waits for, and until when."""
+
+    event: str | None
+    status: str | None
+    predicate: Callable[[Delivery], bool] | None
+    count: int
+    timeout: float
+    session_id: str | None
+    api_key: str | None
+    deadline: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.timeout
+
+    @property
+    def call(self) -> calls.Call[list[Delivery]]:
+        """The poll: the delivery log of the session (or all), for the tenant."""
+        return calls.callbacks(None, None, self.session_id, None, None, self.api_key)
+
+    def found(self, log: list[Delivery]) -> list[Delivery] | None:
+        """The deliveries waited for; None: poll again; ``WaitTimeout`` past the deadline."""
+        found = select(log, event=self.event, status=self.status, predicate=self.predicate)
+        if len(found) >= self.count:
+            return found
+        if time.monotonic() >= self.deadline:
+            what = f"{self.event or 'any'} deliveries ({self.status or 'any status'})"
+            raise WaitTimeout(waited_too_long(what, self.count, self.timeout, log), log)
+        return None

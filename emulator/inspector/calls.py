@@ -3,7 +3,8 @@
 Every control form of the inspector builds one ``Call`` from its fields; the same
 value is sent (``ControlClient``) and shown as a shell command, so the page teaches
 the API it drives. A control token is never printed: the line reads it from
-``$EMULATOR_CONTROL_TOKEN``.
+``$EMULATOR_CONTROL_TOKEN``. ``query_string`` writes a call's parameters, one way for
+the request sent and the line shown.
 """
 
 from __future__ import annotations
@@ -13,8 +14,21 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from emulator.inspector.client import ControlClient, query_string
+Params = Mapping[str, str | int | float | bool | None]
+
+
+def query_string(params: Mapping[str, Any] | None) -> str:
+    """``params`` as a query string; None values are left out, booleans are true/false."""
+    if not params:
+        return ""
+    pairs = [
+        (k, ("true" if v else "false") if isinstance(v, bool) else str(v))
+        for k, v in params.items()
+        if v is not None
+    ]
+    return urlencode(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +56,3 @@ class Call:
             text = json.dumps(self.body, separators=(", ", ": "), ensure_ascii=False)
             parts += ["-H", "'content-type: application/json'", "-d", shlex.quote(text)]
         return " ".join(parts)
-
-    async def run(self, client: ControlClient) -> Any:
-        return await client.call(
-            self.method, self.path, params=self.params, tenant=self.tenant, body=self.body
-        )

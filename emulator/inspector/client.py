@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message
 
+from emulator.inspector.calls import Call, Params, query_string
+
 TOKEN_COOKIE: Final = "emulator_control"
-Params = Mapping[str, str | int | float | bool | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +68,6 @@ class Answer:
         return json.loads(self.body) if self.body else None
 
 
-def query_string(params: Params | None) -> str:
-    """``params`` as a query string; None values are left out, booleans are true/false."""
-    if not params:
-        return ""
-    pairs = [
-        (k, ("true" if v else "false") if isinstance(v, bool) else str(v))
-        for k, v in params.items()
-        if v is not None
-    ]
-    return urlencode(pairs)
-
-
 class ControlClient:
     """Calls ``/_emulator`` endpoints of the app serving ``request``, as its caller."""
 
@@ -93,19 +81,11 @@ class ControlClient:
     async def get(
         self, path: str, *, params: Params | None = None, tenant: str | None = None
     ) -> Any:
-        return await self.call("GET", path, params=params, tenant=tenant)
+        return await self.call(Call("GET", path, params, tenant=tenant))
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        tenant: str | None = None,
-        body: Any = None,
-    ) -> Any:
+    async def call(self, call: Call) -> Any:
         """The JSON answer of a 2xx; ``ControlCallError`` for anything else."""
-        answer = await self.send(method, path, params=params, tenant=tenant, body=body)
+        answer = await self.send(call)
         if 200 <= answer.status < 300:
             return answer.json()
         try:
@@ -114,35 +94,28 @@ class ControlClient:
             problem = None
         if isinstance(problem, dict) and isinstance(problem.get("message"), str):
             raise ControlCallError(answer.status, str(problem.get("error")), problem["message"])
-        raise ControlCallError(answer.status, "error", f"{method} {path} answered {answer.status}")
+        what = f"{call.method} {call.path} answered {answer.status}"
+        raise ControlCallError(answer.status, "error", what)
 
-    async def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        tenant: str | None = None,
-        body: Any = None,
-    ) -> Answer:
+    async def send(self, call: Call) -> Answer:
         """One call, whatever its status."""
         headers = [(b"host", self._host.encode("latin-1")), *self.credentials.headers()]
-        if tenant is not None:
-            headers.append((b"x-api-key", tenant.encode("utf-8")))
+        if call.tenant is not None:
+            headers.append((b"x-api-key", call.tenant.encode("utf-8")))
         raw = b""
-        if body is not None:
-            raw = json.dumps(body, separators=(",", ":")).encode()
+        if call.body is not None:
+            raw = json.dumps(call.body, separators=(",", ":")).encode()
             headers.append((b"content-type", b"application/json"))
             headers.append((b"content-length", str(len(raw)).encode()))
         scope: dict[str, Any] = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
-            "method": method,
+            "method": call.method,
             "scheme": "http",
-            "path": path,
-            "raw_path": quote(path).encode("ascii"),
-            "query_string": query_string(params).encode("ascii"),
+            "path": call.path,
+            "raw_path": quote(call.path).encode("ascii"),
+            "query_string": query_string(call.params).encode("ascii"),
             "root_path": "",
             "headers": headers,
             "client": ("127.0.0.1", 0),

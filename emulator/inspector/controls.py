@@ -270,7 +270,7 @@ async def act(request: Request) -> Response:
         return back(request, back_to, ok=False, message=str(exc))
     line = call.curl(base, token=client.credentials.authorization is not None)
     try:
-        answer = await call.run(client)
+        answer = await client.call(call)
     except ControlCallError as exc:
         return back(request, back_to, ok=False, message=f"{exc.status}: {exc.message}", curl=line)
     return back(request, back_to, ok=True, message=_said(name, answer), curl=line)

@@ -78,7 +78,7 @@ async def redeliver(request: Request) -> Response:
     call = Call("POST", f"/_emulator/callbacks/{delivery_id}/redeliver")
     line = call.curl(str(request.base_url), token=client.credentials.authorization is not None)
     try:
-        made = await call.run(client)
+        made = await client.call(call)
     except ControlCallError as exc:
         return back(request, target, ok=False, message=exc.message, curl=line)
     outcome = await _settled(client, made["id"])
@@ -88,7 +88,9 @@ async def redeliver(request: Request) -> Response:
 
 async def _settled(client: ControlClient, delivery_id: str) -> str:
     """Wait (briefly) for the new delivery's first attempt; what became of it."""
-    await client.send("POST", "/_emulator/callbacks/flush", params={"timeout": SETTLE_SECONDS})
+    await client.send(
+        Call("POST", "/_emulator/callbacks/flush", params={"timeout": SETTLE_SECONDS})
+    )
     found = await client.get(f"/_emulator/callbacks/{delivery_id}")
     attempts = found["attempts"]
     if not attempts:
@@ -121,7 +123,7 @@ async def failures(request: Request) -> Response:
     call = _switch_call(form, tenant)
     line = call.curl(str(request.base_url), token=client.credentials.authorization is not None)
     try:
-        await call.run(client)
+        await client.call(call)
     except ControlCallError as exc:
         return back(request, target, ok=False, message=exc.message, curl=line)
     mode = form.get("mode", "off")

@@ -258,3 +258,18 @@ def test_bad_construction() -> None:
         EmulatorClient("localhost:8080")
     with pytest.raises(ValueError, match="empty"):
         EmulatorClient("http://127.0.0.1:1", api_key="")
+    with EmulatorClient("http://127.0.0.1:1") as emu, pytest.raises(ValueError, match="empty"):
+        emu.with_api_key("")
+
+
+def test_a_rebound_client_shares_and_leaves_open_the_connections() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        named = request.headers["x-api-key"]
+        return httpx.Response(200, json={"reset": "tenant", "api_key": named})
+
+    with EmulatorClient("http://127.0.0.1:1", transport=httpx.MockTransport(answer)) as emu:
+        other = emu.with_api_key("other")
+        assert (other.api_key, other.base_url, emu.api_key) == ("other", emu.base_url, None)
+        assert other.reset()["api_key"] == "other"
+        other.close()  # the original's connections: still usable
+        assert other.with_api_key("third").reset()["api_key"] == "third"

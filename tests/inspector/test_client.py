@@ -45,13 +45,8 @@ async def ask(request: Request) -> Response:
     client = ControlClient(request)
     target = request.query_params.get("target", "/echo/x y")
     try:
-        answer = await client.call(
-            "PUT",
-            target,
-            params={"a": 1, "skip": None, "flag": True},
-            tenant="team-k",
-            body={"n": 1},
-        )
+        params = {"a": 1, "skip": None, "flag": True}
+        answer = await client.call(Call("PUT", target, params, body={"n": 1}, tenant="team-k"))
     except ControlCallError as exc:
         return JSONResponse({"status": exc.status, "error": exc.error, "message": exc.message})
     return JSONResponse(answer)
