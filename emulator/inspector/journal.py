@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from emulator.inspector.client import ControlCallError, ControlClient
-from emulator.inspector.render import TEMPLATES, Frame, render, view
+from emulator.inspector.render import Frame, render, templates, view
 
 SHOWN: Final = 100
 BATCH: Final = 25
@@ -72,7 +72,7 @@ def _page_params(request: Request) -> dict[str, str]:
 
 
 def rows_html(rows: list[dict[str, Any]]) -> str:
-    macro = TEMPLATES.get_template("macros.html").module.request_row  # type: ignore[attr-defined]
+    macro = templates().get_template("macros.html").module.request_row  # type: ignore[attr-defined]
     return "".join(str(macro(r, None)) for r in reversed(rows))
 
 

@@ -18,18 +18,21 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from emulator import __version__
 from emulator.core.secrets import mask
 from emulator.inspector.client import ControlCallError, ControlClient
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
 
 PREFIX: Final = "/_emulator/ui"
 FLASH_COOKIE: Final = "inspector_flash"
@@ -167,7 +170,12 @@ def tone(value: Any) -> str:
     return "neutral"
 
 
-def _templates() -> Jinja2Templates:
+@cache
+def templates() -> Jinja2Templates:
+    """The page templates, made on the first page drawn: Jinja2 costs start-up time
+    (about 30 ms of imports) that an emulator nobody looks at should not pay."""
+    from starlette.templating import Jinja2Templates
+
     found = Jinja2Templates(directory=HERE / "templates")
     env = found.env
     env.trim_blocks = True
@@ -188,9 +196,6 @@ def _templates() -> Jinja2Templates:
     return found
 
 
-TEMPLATES: Final = _templates()
-
-
 async def frame_of(request: Request) -> Frame:
     client = ControlClient(request)
     overview = await client.get("/_emulator/overview", params={"limit": 200})
@@ -204,7 +209,7 @@ async def frame_of(request: Request) -> Frame:
 
 def render(frame: Frame, template: str, context: dict[str, Any], status: int = 200) -> Response:
     flash = _flash(frame.request)
-    response = TEMPLATES.TemplateResponse(
+    response = templates().TemplateResponse(
         frame.request,
         template,
         {"f": frame, "flash": flash, **context},
