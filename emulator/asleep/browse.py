@@ -29,9 +29,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.asleep import analysis, schemas, timefmt
-from emulator.asleep.models import SECONDS_PER_EPOCH, AsleepState, Session, User, state_of
+from emulator.asleep.entities import SECONDS_PER_EPOCH, Session, User
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.profiles import default_profile_for
+from emulator.asleep.state import AsleepState, state_of
 from emulator.asleep.wiring import now_of, publish, rules_for
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError

@@ -38,18 +38,12 @@ from emulator.asleep.callbacks import (
     resolve_version,
     valid_callback_url,
 )
-from emulator.asleep.models import (
-    SECONDS_PER_EPOCH,
-    SERVICE_PROFILE_PREFIX,
-    AsleepState,
-    Hypnogram,
-    InferenceComplete,
-    Session,
-    User,
-    state_of,
-)
+from emulator.asleep.entities import SECONDS_PER_EPOCH, Hypnogram, Session, User
+from emulator.asleep.events import InferenceComplete
 from emulator.asleep.profiles import Profile, default_profile_for
+from emulator.asleep.rules import SERVICE_PROFILE_PREFIX
 from emulator.asleep.settings import CADENCES
+from emulator.asleep.state import AsleepState, state_of
 from emulator.asleep.wiring import dispatch, now_of, publish, rules_for
 from emulator.core import jsonin
 from emulator.core.control_tenant import named_tenant
