@@ -9,7 +9,7 @@ session 404 ``not_found``, a body that is not a JSON object 400 ``invalid_body``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -20,6 +20,9 @@ from emulator.core import jsonin
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
+from emulator.core.store import Table
+
+R = TypeVar("R")
 
 
 class ControlTenant:
@@ -53,25 +56,21 @@ async def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _not_found(what: str, key: str) -> ControlError:
-    return ControlError(
-        f"no {what} {key} for this API key", status_code=404, error_code="not_found"
-    )
+def _row(table: Table[R], key: str, what: str) -> R:
+    """Row ``key`` of one of the tenant's tables, or the control API's 404."""
+    found = table.get(key)
+    if found is None:
+        raise ControlError(
+            f"no {what} {key} for this API key", status_code=404, error_code="not_found"
+        )
+    return found
 
 
 def path_user(t: ControlTenant, request: Request) -> User:
     """The user named by the ``{user_id}`` path parameter."""
-    user_id = request.path_params["user_id"]
-    user = t.state.users.get(user_id)
-    if user is None:
-        raise _not_found("user", user_id)
-    return user
+    return _row(t.state.users, request.path_params["user_id"], "user")
 
 
 def path_session(t: ControlTenant, request: Request) -> Session:
     """The session named by the ``{session_id}`` path parameter."""
-    session_id = request.path_params["session_id"]
-    session = t.state.sessions.get(session_id)
-    if session is None:
-        raise _not_found("session", session_id)
-    return session
+    return _row(t.state.sessions, request.path_params["session_id"], "session")

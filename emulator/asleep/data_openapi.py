@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.asleep.openapi_shared import (
-    FASTAPI_422,
-    KEY_ERRORS,
-    SESSION_ID,
-    TZ_HEADER,
-    USER_HEADER,
-    USER_ID,
-    error,
-    op,
-    success,
-)
+from emulator.asleep import openapi_shared as shared
 from emulator.core.openapi import json_response, parameters_of, ref
 
 
@@ -30,13 +20,13 @@ def _query(model_name: str) -> list[dict[str, Any]]:
 
 def _get_session_paths() -> dict[str, dict[str, Any]]:
     errors = (
-        error(
+        shared.error(
             400,
             "`The format of x-user-id is invalid`, `The format of sleep session id {id} is not "
             "valid`, `The invalid timezone is provided`",
         ),
-        *KEY_ERRORS,
-        error(
+        *shared.KEY_ERRORS,
+        shared.error(
             404,
             "`Unable to find the user of id {id}`, `Unable to find the sleep session of id {id}`",
         ),
@@ -51,14 +41,14 @@ def _get_session_paths() -> dict[str, dict[str, Any]]:
     }
     return {
         f"/data/v{version}/sessions/{{session_id}}": {
-            "parameters": [SESSION_ID],
-            "get": op(
+            "parameters": [shared.SESSION_ID],
+            "get": shared.op(
                 f"asleep_get_session_v{version}",
                 summary,
                 source_text,
-                (200, json_response("The session", success(ref(result), "OK"))),
+                (200, json_response("The session", shared.success(ref(result), "OK"))),
                 *errors,
-                parameters=[USER_HEADER, TZ_HEADER],
+                parameters=[shared.USER_HEADER, shared.TZ_HEADER],
             ),
         }
         for version, (summary, result, source_text) in shapes.items()
@@ -68,37 +58,43 @@ def _get_session_paths() -> dict[str, dict[str, Any]]:
 def _list_paths() -> dict[str, dict[str, Any]]:
     return {
         "/data/v1/sessions": {
-            "get": op(
+            "get": shared.op(
                 "asleep_list_sessions",
                 "List a user's sessions",
                 "asleep-api.md §3.8; 422 INFERRED",
-                (200, json_response("The sessions", success(ref("AsleepSessionList"), "OK"))),
-                error(
+                (
+                    200,
+                    json_response("The sessions", shared.success(ref("AsleepSessionList"), "OK")),
+                ),
+                shared.error(
                     400, "`The format of x-user-id is invalid`, `The invalid timezone is provided`"
                 ),
-                *KEY_ERRORS,
-                error(404, "`Unable to find the user of id {id}`"),
-                FASTAPI_422,
-                parameters=[USER_HEADER, TZ_HEADER, *_query("AsleepListQuery")],
+                *shared.KEY_ERRORS,
+                shared.error(404, "`Unable to find the user of id {id}`"),
+                shared.FASTAPI_422,
+                parameters=[shared.USER_HEADER, shared.TZ_HEADER, *_query("AsleepListQuery")],
             ),
         },
         "/data/v1/users/{user_id}/average-stats": {
-            "parameters": [USER_ID],
-            "get": op(
+            "parameters": [shared.USER_ID],
+            "get": shared.op(
                 "asleep_average_stats",
                 "Average statistics over a period",
                 "asleep-api.md §3.9; error texts [2ND] and INFERRED",
-                (200, json_response("The averages", success(ref("AsleepAverageStats"), "OK"))),
-                error(
+                (
+                    200,
+                    json_response("The averages", shared.success(ref("AsleepAverageStats"), "OK")),
+                ),
+                shared.error(
                     400,
                     "`The invalid timezone is provided`, `The period should be less than or "
                     "equal to 100 days`, `The start_date should be less than or equal to the "
                     "end_date` (INFERRED)",
                 ),
-                *KEY_ERRORS,
-                error(404, "`Unable to find the user of id {id}`"),
-                FASTAPI_422,
-                parameters=[TZ_HEADER, *_query("AsleepPeriodQuery")],
+                *shared.KEY_ERRORS,
+                shared.error(404, "`Unable to find the user of id {id}`"),
+                shared.FASTAPI_422,
+                parameters=[shared.TZ_HEADER, *_query("AsleepPeriodQuery")],
             ),
         },
     }
