@@ -20,9 +20,9 @@ from emulator.core import jsonin
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
-from emulator.core.store import Table
+from emulator.core.store import Record, Table
 
-R = TypeVar("R")
+R = TypeVar("R", bound=Record)
 
 
 class ControlTenant:
