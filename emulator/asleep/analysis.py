@@ -17,13 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.asleep.models import (
-    AsleepState,
-    Rules,
-    Session,
-    analysed_epochs,
-    fit,
-)
+from emulator.asleep.entities import Session, fit
+from emulator.asleep.events import analysed_epochs
 from emulator.asleep.night import Night, apply_missing, osa_stages, realtime_night, two_stage
 from emulator.asleep.peculiarities import (
     PeculiarityResult,
@@ -33,6 +28,8 @@ from emulator.asleep.peculiarities import (
     missing_data_ratio,
     v2_validity,
 )
+from emulator.asleep.rules import Rules
+from emulator.asleep.state import AsleepState
 from emulator.asleep.stats import Stat, compute_stat, has_sleep
 from emulator.asleep.timefmt import aware
 

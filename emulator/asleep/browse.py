@@ -29,13 +29,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.asleep import analysis, schemas, timefmt
-from emulator.asleep.models import SECONDS_PER_EPOCH, AsleepState, Session, User, state_of
+from emulator.asleep.control_tenant import ControlTenant, path_session, path_user
+from emulator.asleep.entities import SECONDS_PER_EPOCH, Session, User
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.profiles import default_profile_for
-from emulator.asleep.wiring import now_of, publish, rules_for
-from emulator.core.control_tenant import named_tenant
+from emulator.asleep.state import state_of
+from emulator.asleep.wiring import publish
 from emulator.core.errors import ControlError
-from emulator.core.runtime import Runtime, runtime
+from emulator.core.runtime import Runtime
 
 DEFAULT_LIMIT: Final = 20
 MAX_LIMIT: Final = 200
@@ -68,25 +69,6 @@ SUMMARY_KEYS: Final = (
 )  # fmt: skip
 
 
-class _Tenant:
-    """The calling tenant's Asleep state (named by ``X-API-Key``, as on the vendor API;
-    ``?api_key=`` is an alias)."""
-
-    def __init__(self, request: Request) -> None:
-        rt = runtime(request)
-        tenant = rt.tenants.lookup(named_tenant(request))
-        if tenant is None:
-            raise ControlError(
-                "send the tenant's API key in the x-api-key header",
-                status_code=401,
-                error_code="unauthorized",
-            )
-        self.rt = rt
-        self.rules = rules_for(rt, tenant)
-        self.state: AsleepState = state_of(rt.store.namespace(tenant.api_key))
-        self.now = now_of(rt)
-
-
 def _page(request: Request) -> tuple[int, int]:
     q = request.query_params
     limit, offset = q.get("limit", str(DEFAULT_LIMIT)), q.get("offset", "0")
@@ -116,7 +98,7 @@ def _utc(ts: int | None) -> str | None:
     return None if ts is None else timefmt.render(ts, UTC)
 
 
-def user_view(t: _Tenant, user: User) -> dict[str, Any]:
+def user_view(t: ControlTenant, user: User) -> dict[str, Any]:
     last = t.state.last_session(user.user_id)
     profile = user.profile or default_profile_for(t.rules.seed, user.user_id).value
     return {
@@ -139,7 +121,7 @@ def user_view(t: _Tenant, user: User) -> dict[str, Any]:
 
 
 async def list_users(request: Request) -> Response:
-    t = _Tenant(request)
+    t = ControlTenant(request)
     limit, offset = _page(request)
     users = t.state.users.values()
     return _json(
@@ -152,17 +134,7 @@ async def list_users(request: Request) -> Response:
     )
 
 
-def _user(t: _Tenant, request: Request) -> User:
-    user_id = request.path_params["user_id"]
-    user = t.state.users.get(user_id)
-    if user is None:
-        raise ControlError(
-            f"no user {user_id} for this API key", status_code=404, error_code="not_found"
-        )
-    return user
-
-
-def session_item(t: _Tenant, session: Session, tz: tzinfo) -> dict[str, Any]:
+def session_item(t: ControlTenant, session: Session, tz: tzinfo) -> dict[str, Any]:
     reading = analysis.read(t.state, t.rules, session)
     stat = reading.stat
     return {
@@ -179,8 +151,8 @@ def session_item(t: _Tenant, session: Session, tz: tzinfo) -> dict[str, Any]:
 
 
 async def user_sessions(request: Request) -> Response:
-    t = _Tenant(request)
-    user = _user(t, request)
+    t = ControlTenant(request)
+    user = path_user(t, request)
     limit, offset = _page(request)
     tz, zone_name = _zone(request)
     try:
@@ -204,7 +176,7 @@ async def user_sessions(request: Request) -> Response:
         publish(t.rt, t.rules.tenant, t.state)
 
 
-def session_view(t: _Tenant, session: Session, zone_name: str) -> dict[str, Any]:
+def session_view(t: ControlTenant, session: Session, zone_name: str) -> dict[str, Any]:
     """One session with everything the inspector draws (v3 arrays, plan-mapped)."""
     result = schemas.session_result(t.state, t.rules, session, version=3, zone=zone_name)
     tz = timefmt.zone(zone_name)
@@ -242,13 +214,9 @@ def session_view(t: _Tenant, session: Session, zone_name: str) -> dict[str, Any]
 
 
 async def get_session(request: Request) -> Response:
-    t = _Tenant(request)
-    session_id = request.path_params["session_id"]
-    session = t.state.sessions.get(session_id)
-    if session is None:
-        raise ControlError(
-            f"no session {session_id} for this API key", status_code=404, error_code="not_found"
-        )
+    t = ControlTenant(request)
+    session = path_session(t, request)
+    session_id = session.session_id
     _, zone_name = _zone(request)
     try:
         t.state.refresh(t.rules, t.now, session)

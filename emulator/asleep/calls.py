@@ -19,8 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.asleep import errors, ids, schemas, timefmt, wiring
-from emulator.asleep.models import AsleepState, Rules, Session, User, state_of
+from emulator.asleep.entities import Session, User
+from emulator.asleep.rules import Rules
 from emulator.asleep.settings import AsleepAccess
+from emulator.asleep.state import AsleepState, state_of
 from emulator.core.headers import header
 from emulator.core.runtime import Runtime, runtime
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from emulator.asleep import analysis, averages, errors, ids, schemas, timefmt
 from emulator.asleep.calls import JSON, call_of, json_response, owned, publish, user_header, zone_of
-from emulator.asleep.models import Session
+from emulator.asleep.entities import Session
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.vocab import MAX_PERIOD_DAYS
 from emulator.core import lazy

@@ -26,10 +26,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from emulator.asleep import models, webhooks, wiring
+from emulator.asleep import webhooks, wiring
 from emulator.asleep.callbacks import callback_headers, resolve_version
-from emulator.asleep.models import AsleepState, Rules, Session, SessionComplete, User
+from emulator.asleep.entities import Session, User
+from emulator.asleep.events import SessionComplete
 from emulator.asleep.profiles import Profile
+from emulator.asleep.rules import IMMEDIATE, Rules
+from emulator.asleep.state import AsleepState, state_of
 from emulator.core.outbox import Attempt, Delivery, Outbox
 from emulator.core.randomness import rng
 from emulator.core.runtime import Runtime
@@ -120,8 +123,8 @@ def _load(rt: Runtime, api_key: str, now: int, receiver: str) -> list[dict[str, 
     tenant = rt.tenants.lookup(api_key)
     assert tenant is not None
     # History completes as it happened, whatever the current progression policy.
-    rules = replace(wiring.rules_for(rt, tenant), policy=models.IMMEDIATE)
-    state = models.state_of(rt.store.namespace(api_key))
+    rules = replace(wiring.rules_for(rt, tenant), policy=IMMEDIATE)
+    state = state_of(rt.store.namespace(api_key))
     history: list[Session] = []
     summary: list[dict[str, Any]] = []
     for index, sleeper in enumerate(SLEEPERS):

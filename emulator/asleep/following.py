@@ -1,7 +1,7 @@
 """Keeping an ``AsleepState`` view right when another emulator process changes its rows.
 
 With ``--state-url`` several processes serve one Asleep world; each keeps its own view
-of a tenant (``models.AsleepState``) with indexes derived from the tables: sessions by
+of a tenant (``world.TenantWorld``) with indexes derived from the tables: sessions by
 user in creation order, the sessions time can still act on, rendered bodies and stats.
 When a sync brings a row another process wrote, the shared store calls the view's
 ``changed`` (``emulator.core.shared.store``), which lands here and patches exactly
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from emulator.asleep.peculiarities import SessionState
 
 if TYPE_CHECKING:
-    from emulator.asleep.models import AsleepState
+    from emulator.asleep.world import TenantWorld
 
 
-def changed(state: AsleepState, table: str, key: str, old: Any) -> None:
+def changed(state: TenantWorld, table: str, key: str, old: Any) -> None:
     """Row ``key`` of ``table`` changed (``old``: the copy it replaced, if any)."""
     if table == "asleep.users":
         for session_id in state._by_user.get(key, ()):
@@ -31,7 +31,7 @@ def changed(state: AsleepState, table: str, key: str, old: Any) -> None:
         _session_changed(state, key, old)
 
 
-def _session_changed(state: AsleepState, key: str, old: Any) -> None:
+def _session_changed(state: TenantWorld, key: str, old: Any) -> None:
     def ordinal(session_id: str) -> int:
         found = state.sessions.peek(session_id)
         return found.ordinal if found is not None else 0
@@ -50,6 +50,6 @@ def _session_changed(state: AsleepState, key: str, old: Any) -> None:
     if session.state is SessionState.COMPLETE:
         state.active.pop(key, None)
     elif key not in state.active:
-        # In creation order: ticks walk it, and event order must not vary (models).
+        # In creation order: ticks walk it, and event order must not vary (world).
         state.active[key] = None
         state.active = dict.fromkeys(sorted(state.active, key=ordinal))

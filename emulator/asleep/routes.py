@@ -30,12 +30,11 @@ from emulator.asleep.calls import (
     publish,
     user_header,
 )
-from emulator.asleep.control import control_routes, scenarios
+from emulator.asleep.control import control_routes
+from emulator.asleep.control_scenarios import scenarios
 from emulator.asleep.data_routes import average_stats, get_session_v2, get_session_v3, list_sessions
-from emulator.asleep.models import (
-    User,
-    service_profile,
-)
+from emulator.asleep.entities import User
+from emulator.asleep.rules import service_profile
 from emulator.core import lazy
 
 if TYPE_CHECKING:

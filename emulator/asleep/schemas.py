@@ -15,9 +15,11 @@ from typing import Any
 
 from emulator.asleep import errors, timefmt
 from emulator.asleep.analysis import Reading, read, validity
-from emulator.asleep.models import AsleepState, Rules, Session, User
+from emulator.asleep.entities import Session, User
 from emulator.asleep.night import osa_stages
 from emulator.asleep.peculiarities import SessionState, Validity
+from emulator.asleep.rules import Rules
+from emulator.asleep.state import AsleepState
 from emulator.asleep.stats import render_v2, render_v3
 
 

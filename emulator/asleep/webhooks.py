@@ -47,16 +47,11 @@ from emulator.asleep.callbacks import (
     resolve_version,
     session_complete,
 )
-from emulator.asleep.models import (
-    AsleepState,
-    Event,
-    InferenceComplete,
-    Rules,
-    Session,
-    SessionComplete,
-    state_of,
-)
+from emulator.asleep.entities import Session
+from emulator.asleep.events import Event, InferenceComplete, SessionComplete
 from emulator.asleep.night import osa_stages
+from emulator.asleep.rules import Rules
+from emulator.asleep.state import AsleepState, state_of
 from emulator.asleep.wiring import rules_for
 from emulator.core.outbox import Delivery
 from emulator.core.runtime import Runtime

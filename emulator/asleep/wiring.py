@@ -23,8 +23,10 @@ import logging
 from collections.abc import Iterable
 from typing import Final
 
-from emulator.asleep.models import AsleepState, Event, Rules, state_of
+from emulator.asleep.events import Event
+from emulator.asleep.rules import Rules
 from emulator.asleep.settings import AsleepAccess
+from emulator.asleep.state import AsleepState, state_of
 from emulator.asleep.vendor import asleep_of
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.runtime import Advancer, Runtime

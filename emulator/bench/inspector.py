@@ -50,13 +50,16 @@ def _stored_nights(rt: Any, nights: int) -> tuple[str, list[str]]:
     Asleep state rules (create, inject the stages, close); the first user and its nights."""
     import json
 
-    from emulator.asleep import models, wiring
+    from emulator.asleep import wiring
+    from emulator.asleep.entities import Hypnogram
+    from emulator.asleep.rules import IMMEDIATE
+    from emulator.asleep.state import state_of
 
     tenant = rt.tenants.lookup(BENCH_KEY)
-    rules = replace(wiring.rules_for(rt, tenant), policy=models.IMMEDIATE)
-    state = models.state_of(rt.store.namespace(BENCH_KEY))
+    rules = replace(wiring.rules_for(rt, tenant), policy=IMMEDIATE)
+    state = state_of(rt.store.namespace(BENCH_KEY))
     stages = json.loads(flows.hypnogram_body())
-    hypnogram = models.Hypnogram.of(
+    hypnogram = Hypnogram.of(
         stages["sleep_stages"], stages["breath_stages"], stages["snoring_stages"]
     )
     start = int(flows.NIGHT_START.timestamp())

@@ -166,7 +166,11 @@ def _prediction(session: Session, finished: bool) -> dict[str, Any] | None:
 
 async def get_session(request: Request) -> Response:
     rt, state = control_state(request)
-    session_id = request.path_params["session_id"]
+    return JSONResponse(session_view(rt, session_named(state, request.path_params["session_id"])))
+
+
+def session_named(state: KintsugiState, session_id: str) -> Session:
+    """The tenant's session ``session_id``, or the control API's 404 ``not_found``."""
     session = state.sessions.get(session_id)
     if session is None:
         raise ControlError(
@@ -174,7 +178,7 @@ async def get_session(request: Request) -> Response:
             status_code=404,
             error_code="not_found",
         )
-    return JSONResponse(session_view(rt, session))
+    return session
 
 
 def summary(rt: Runtime, api_key: str) -> dict[str, int]:

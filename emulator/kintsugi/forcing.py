@@ -6,7 +6,7 @@ finish `processing` v2 predictions now (also through the generic
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -59,13 +59,7 @@ def _outcome_endpoints(scope: str) -> tuple[Endpoint, Endpoint]:
 
 
 def _check_session_open(state: KintsugiState, session_id: str) -> None:
-    session = state.sessions.get(session_id)
-    if session is None:
-        raise ControlError(
-            f"no Kintsugi session {session_id} for this API key",
-            status_code=404,
-            error_code="not_found",
-        )
+    session = control.session_named(state, session_id)
     if session.prediction is not None:
         raise ControlError(
             f"session {session_id} already has its prediction; outcomes apply when one is "
@@ -121,70 +115,74 @@ control_routes: list[BaseRoute] = [
 ]
 
 
+# (name, description, example) of each scenario: user_id directives, then controls.
+_MAGIC: Final = (
+    (
+        "kintsugi-force-label",
+        "user_id directive emu-result:<label>: every prediction of this user's sessions "
+        "gets that label in the model it belongs to (depression severity "
+        "no_to_mild|mild_to_moderate|moderate_to_severe; depression binary "
+        "false|true|additional_consideration_required; anxiety "
+        "no_or_minimal|mild|moderate|severe). Combine with '+'.",
+        "user_id=patient-1+emu-result:moderate_to_severe+emu-result:severe",
+    ),
+    (
+        "kintsugi-force-audio-error",
+        "user_id directive emu-error:<code>: the audio check fails with that code "
+        "(unstandard_audio|unsupported_audio_spec|insufficient_audio_length): v1 422, "
+        "v2 a failed record or a 422 (setting kintsugi.v2_audio_failure).",
+        "user_id=emu-error:insufficient_audio_length",
+    ),
+    (
+        "kintsugi-hold-processing",
+        "user_id directive emu-hold: v2 predictions stay `processing` until "
+        "POST /_emulator/kintsugi/advance.",
+        "user_id=emu-hold",
+    ),
+)
+_CONTROLS: Final = (
+    (
+        "kintsugi-outcome-by-user",
+        "PUT a forced outcome for every later prediction of a user_id (X-API-Key names "
+        "the tenant). Fields: depression_severity, depression_binary, anxiety_severity, "
+        "error, hold. DELETE to clear; GET /_emulator/kintsugi/outcomes lists them.",
+        'PUT /_emulator/kintsugi/outcomes/users/patient-1 {"depression_severity": '
+        '"mild_to_moderate"}',
+    ),
+    (
+        "kintsugi-outcome-by-session",
+        "PUT a forced outcome for one initiated session, before its prediction is "
+        "submitted; overrides the user's outcome field by field.",
+        'PUT /_emulator/kintsugi/outcomes/sessions/<session_id> {"error": "unstandard_audio"}',
+    ),
+    (
+        "kintsugi-advance",
+        "Finish processing v2 predictions now (manual progression, emu-hold): the "
+        "tenant's (X-API-Key) or everyone's; optional JSON {\"session_id\"}.",
+        "POST /_emulator/kintsugi/advance",
+    ),
+    (
+        "kintsugi-sessions",
+        "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status; "
+        "page with limit, offset, order=desc, user_id; each prediction with the evidence "
+        "its labels were read from. One session shows its prediction, what the audio "
+        "checks measured and the feedback.",
+        "GET /_emulator/kintsugi/sessions\n"
+        "GET /_emulator/kintsugi/sessions?limit=20&offset=0&order=desc\n"
+        "GET /_emulator/kintsugi/sessions/<session_id>",
+    ),
+    (
+        "kintsugi-outcomes",
+        "List the tenant's forced outcomes, or clear one (a user's or a session's).",
+        "GET /_emulator/kintsugi/outcomes\n"
+        "DELETE /_emulator/kintsugi/outcomes/users/patient-1\n"
+        "DELETE /_emulator/kintsugi/outcomes/sessions/<session_id>",
+    ),
+)
+
+
 def scenarios() -> list[dict[str, Any]]:
-    magic = [
-        (
-            "kintsugi-force-label",
-            "user_id directive emu-result:<label>: every prediction of this user's sessions "
-            "gets that label in the model it belongs to (depression severity "
-            "no_to_mild|mild_to_moderate|moderate_to_severe; depression binary "
-            "false|true|additional_consideration_required; anxiety "
-            "no_or_minimal|mild|moderate|severe). Combine with '+'.",
-            "user_id=patient-1+emu-result:moderate_to_severe+emu-result:severe",
-        ),
-        (
-            "kintsugi-force-audio-error",
-            "user_id directive emu-error:<code>: the audio check fails with that code "
-            "(unstandard_audio|unsupported_audio_spec|insufficient_audio_length): v1 422, "
-            "v2 a failed record or a 422 (setting kintsugi.v2_audio_failure).",
-            "user_id=emu-error:insufficient_audio_length",
-        ),
-        (
-            "kintsugi-hold-processing",
-            "user_id directive emu-hold: v2 predictions stay `processing` until "
-            "POST /_emulator/kintsugi/advance.",
-            "user_id=emu-hold",
-        ),
-    ]
-    control = [
-        (
-            "kintsugi-outcome-by-user",
-            "PUT a forced outcome for every later prediction of a user_id (X-API-Key names "
-            "the tenant). Fields: depression_severity, depression_binary, anxiety_severity, "
-            "error, hold. DELETE to clear; GET /_emulator/kintsugi/outcomes lists them.",
-            'PUT /_emulator/kintsugi/outcomes/users/patient-1 {"depression_severity": '
-            '"mild_to_moderate"}',
-        ),
-        (
-            "kintsugi-outcome-by-session",
-            "PUT a forced outcome for one initiated session, before its prediction is "
-            "submitted; overrides the user's outcome field by field.",
-            'PUT /_emulator/kintsugi/outcomes/sessions/<session_id> {"error": "unstandard_audio"}',
-        ),
-        (
-            "kintsugi-advance",
-            "Finish processing v2 predictions now (manual progression, emu-hold): the "
-            "tenant's (X-API-Key) or everyone's; optional JSON {\"session_id\"}.",
-            "POST /_emulator/kintsugi/advance",
-        ),
-        (
-            "kintsugi-sessions",
-            "Inspect the tenant's sessions: consent, metadata, prediction, feedback, status; "
-            "page with limit, offset, order=desc, user_id; each prediction with the evidence "
-            "its labels were read from. One session shows its prediction, what the audio "
-            "checks measured and the feedback.",
-            "GET /_emulator/kintsugi/sessions\n"
-            "GET /_emulator/kintsugi/sessions?limit=20&offset=0&order=desc\n"
-            "GET /_emulator/kintsugi/sessions/<session_id>",
-        ),
-        (
-            "kintsugi-outcomes",
-            "List the tenant's forced outcomes, or clear one (a user's or a session's).",
-            "GET /_emulator/kintsugi/outcomes\n"
-            "DELETE /_emulator/kintsugi/outcomes/users/patient-1\n"
-            "DELETE /_emulator/kintsugi/outcomes/sessions/<session_id>",
-        ),
-    ]
+    """Everything a test can choose about Kintsugi, for ``GET /_emulator/scenarios``."""
     return [
-        {"name": n, "kind": "magic-input", "description": d, "example": e} for n, d, e in magic
-    ] + [{"name": n, "kind": "control", "description": d, "example": e} for n, d, e in control]
+        {"name": n, "kind": "magic-input", "description": d, "example": e} for n, d, e in _MAGIC
+    ] + [{"name": n, "kind": "control", "description": d, "example": e} for n, d, e in _CONTROLS]

@@ -55,7 +55,7 @@ class Prediction:
     completed_at: float | None = None
     fingerprint: str | None = None
     allowed_sample_rate: int | None = None
-    # What the guardrails measured (routes.audio_summary); None when not inspected.
+    # What the guardrails measured (screening.audio_summary); None when not inspected.
     audio: dict[str, Any] | None = None
     # What the labels were read from: the voice measure and profile, the latent scores
     # and their margin to the nearest cut (for the control API; not a vendor field).

@@ -6,40 +6,26 @@ entitled to Kintsugi -> 403 ``unauthorized_account``, seed 002), await the whole
 body, then validate and mutate with no await in between, so concurrent requests
 never interleave inside one state change.
 
-Audio is screened here (the HTTP edge) with ``emulator.audio.check_voice``, using the
-thresholds of the ``kintsugi`` settings (so demos can accept short clips) and the voice
-detector of the ``audio`` settings. The same measure yields the `VoiceProfile` the
-prediction is read from (`emulator.kintsugi.voice`).
-
-Recordings may be 128 MB: a form's file part goes to a temporary file once it passes
-1 MiB (Starlette's spooling; the body budget charges such a request 1 MiB,
-``core.limits.spool``) and is read back through a memory map, one spooled recording
-at a time, not into one bytes object each: eight 127 MB recordings at once hold one
-recording's pages, not eight copies.
+Audio is screened off the event loop by ``screening``; form bodies (a recording may
+be 128 MB, spooled to disk) are read by ``forms``.
 """
 
 from __future__ import annotations
 
-import mmap
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.audio import Verdict, audio_fingerprint, check_voice
-from emulator.audio.settings import AudioSettings
 from emulator.audio.wav import MAX_SAMPLE_RATE
-from emulator.core import limits
 from emulator.core.headers import header
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.runtime import Runtime, runtime
+from emulator.kintsugi import screening
 from emulator.kintsugi.errors import (
     AUDIO_ERRORS,
     ConsentNotProvided,
@@ -48,12 +34,12 @@ from emulator.kintsugi.errors import (
     UnauthorizedAccount,
     UnstandardAudio,
     UnsupportedAudioSpec,
-    audio_code,
-    audio_message,
 )
+from emulator.kintsugi.forms import read_form
 from emulator.kintsugi.models import Evidence, KintsugiState, Session, state_of
 from emulator.kintsugi.outcomes import Outcome, stray_directives
 from emulator.kintsugi.schemas import (
+    InitiateRequest,
     parse_feedback,
     parse_initiate_v1,
     parse_initiate_v2,
@@ -62,12 +48,10 @@ from emulator.kintsugi.schemas import (
     render_v1_result,
 )
 from emulator.kintsugi.scores import MODELS, Model
-from emulator.kintsugi.settings import KintsugiAccess, KintsugiSettings
+from emulator.kintsugi.settings import KintsugiAccess
 from emulator.kintsugi.vendor import kintsugi_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-# Voice a prediction is read from: the first 30 s of it, what the guardrail needs anyway.
-PROFILE_SECONDS = 30.0
 WARNING_HEADER = "x-emulator-warning"
 
 
@@ -90,101 +74,6 @@ def _authorised(request: Request, version: int) -> tuple[Runtime, KintsugiState]
 def policy_of(rt: Runtime) -> ProgressionPolicy:
     # Read at every poll: PUT /_emulator/progression may have changed it since start-up.
     return rt.progression("kintsugi")
-
-
-async def _read_form(request: Request, cap: int) -> tuple[dict[str, str], Audio | None]:
-    """Text fields and the `file` part's bytes. A body that is not a form (or not
-    parseable) reads as an empty one, so the errors name what is missing.
-
-    A text field may hold 1 MiB (they are short ids and numbers); the file part is
-    spooled to disk past 1 MiB and comes back memory-mapped (``cap`` bounds the body).
-    """
-    limits.spool(request.scope)
-    try:
-        async with request.form(
-            max_files=8, max_fields=64, max_part_size=min(cap, limits.SPOOL_BYTES)
-        ) as form:
-            fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-            upload = form.get("file")
-            audio = await _contents(upload) if isinstance(upload, UploadFile) else None
-    except HTTPException:  # Starlette's 400 for a malformed multipart body
-        return {}, None
-    return fields, audio
-
-
-Audio = bytes | memoryview
-
-
-# Spooled recordings are read one at a time: each one read maps its whole file into
-# memory, and eight at once would hold eight (the in-memory ones are small).
-_ONE_SPOOLED = threading.BoundedSemaphore(1)
-
-
-def _screen_spooled(
-    audio: Audio, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
-) -> Screened:
-    with _ONE_SPOOLED:
-        return _screen(audio, outcome, s, detection)
-
-
-async def _contents(upload: UploadFile) -> Audio:
-    """The file part: its bytes when small, else a read-only map of its spooled file
-    (valid after the file is closed and deleted; unmapped when the last view goes)."""
-    if upload.size is None or upload.size <= limits.SPOOL_BYTES:
-        return await upload.read()
-    await upload.seek(0)
-    return memoryview(mmap.mmap(upload.file.fileno(), 0, access=mmap.ACCESS_READ))
-
-
-Screened = tuple[dict[str, str] | None, Evidence | None, dict[str, Any] | None]
-
-
-def _screen(
-    audio: Audio, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
-) -> Screened:
-    """(predict_error, evidence, audio summary): the guardrail failure, or what the
-    labels are read from; and what was measured (None for a forced error)."""
-    if outcome.error is not None:
-        message = audio_message(outcome.error, s.min_voice_seconds)
-        return {"error": outcome.error, "message": message}, None, None
-    verdict = check_voice(
-        audio,
-        min_sample_rate=s.min_sample_rate,
-        max_channels=s.max_channels,
-        min_voice_seconds=s.min_voice_seconds,
-        detector=detection.vad,
-        max_scan_seconds=detection.max_scan_seconds,
-        profile_seconds=PROFILE_SECONDS,
-    )
-    summary = audio_summary(verdict)
-    if not verdict.ok:
-        code = audio_code(verdict.problem)
-        error = {"error": code, "message": audio_message(code, s.min_voice_seconds)}
-        return error, None, summary
-    voice = verdict.voice
-    profile = voice.profile if voice else None
-    # Without a voice to read (only with the threshold lowered) the decoded samples decide.
-    fingerprint = None if profile else audio_fingerprint(audio)
-    return None, Evidence(voice.to_json() if voice else None, profile, fingerprint), summary
-
-
-def audio_summary(verdict: Verdict) -> dict[str, Any]:
-    """What the guardrails saw, kept with the prediction for the inspector. An accepted
-    recording's voice is a lower bound: measuring stops once enough is found."""
-    info = verdict.info
-    voice = verdict.voice_seconds
-    duration = info.duration_seconds
-    return {
-        "container": str(info.container),
-        "sample_rate": info.sample_rate,
-        "channels": info.channels,
-        "duration_seconds": None if duration is None else round(duration, 3),
-        "voice_seconds": None if voice is None else round(voice, 2),
-        "voice_seconds_at_least": verdict.ok,
-        "size_bytes": info.size_bytes,
-        "accepted": verdict.ok,
-        "reason": verdict.reason,
-    }
 
 
 def _allowed_sample_rate(raw: str | None, minimum: int) -> int | None:
@@ -222,37 +111,30 @@ def session_id_in(doc: dict[str, Any]) -> str | None:
 # -- initiate ---------------------------------------------------------------------
 
 
-async def initiate_v1(request: Request) -> Response:
-    rt, state = _authorised(request, 1)
-    fields, _ = await _read_form(request, kintsugi_of(rt).settings.max_body_bytes)
-    req = parse_initiate_v1(fields)
+def _initiate(rt: Runtime, state: KintsugiState, req: InitiateRequest, version: int) -> Session:
     if not req.consent:
-        raise ConsentNotProvided(version=1)
-    session = state.initiate(
+        raise ConsentNotProvided(version=version)
+    return state.initiate(
         seed=rt.store.seed,
         user_id=req.user_id,
         consent=req.consent,
         metadata=req.metadata,
-        api_version=1,
+        api_version=version,
         now=rt.clock.timestamp(),
     )
+
+
+async def initiate_v1(request: Request) -> Response:
+    rt, state = _authorised(request, 1)
+    fields, _ = await read_form(request, kintsugi_of(rt).settings.max_body_bytes)
+    session = _initiate(rt, state, parse_initiate_v1(fields), 1)
     # seed 002: status 200 in both the response table and the example.
     return _initiated(session, 200)
 
 
 async def initiate_v2(request: Request) -> Response:
     rt, state = _authorised(request, 2)
-    req = parse_initiate_v2(parse_json(await request.body()))
-    if not req.consent:
-        raise ConsentNotProvided(version=2)
-    session = state.initiate(
-        seed=rt.store.seed,
-        user_id=req.user_id,
-        consent=req.consent,
-        metadata=req.metadata,
-        api_version=2,
-        now=rt.clock.timestamp(),
-    )
+    session = _initiate(rt, state, parse_initiate_v2(parse_json(await request.body())), 2)
     # kintsugi-python requires exactly 201 (§6.3).
     return _initiated(session, 201)
 
@@ -277,7 +159,7 @@ class _Submission:
 async def _submission(request: Request, version: int) -> _Submission:
     rt, state = _authorised(request, version)
     s = kintsugi_of(rt).settings
-    fields, audio = await _read_form(request, s.max_body_bytes)
+    fields, audio = await read_form(request, s.max_body_bytes)
     session_id = fields.get("session_id")
     session = state.open_for_prediction(session_id, version=version, no_consent=s.no_consent_error)
     if audio is None:
@@ -288,7 +170,7 @@ async def _submission(request: Request, version: int) -> _Submission:
     outcome = state.outcome_for(session)
     # Listening to a recording takes a while (a trained detector, ~0.1-1 s) and needs
     # no state: it runs off the event loop, so other requests are served meanwhile.
-    screen = _screen_spooled if isinstance(audio, memoryview) else _screen
+    screen = screening.screen_spooled if isinstance(audio, memoryview) else screening.screen
     error, evidence, summary = await run_in_threadpool(
         screen, audio, outcome, s, kintsugi_of(rt).audio
     )
@@ -379,7 +261,7 @@ def _feedback(kind: str, *, version: int, form: bool) -> Endpoint:
         s = kintsugi_of(rt).settings
         doc: dict[str, Any]
         if form:
-            doc = dict((await _read_form(request, s.max_body_bytes))[0])
+            doc = dict((await read_form(request, s.max_body_bytes))[0])
         else:
             body = parse_json(await request.body())
             doc = body if isinstance(body, dict) else {}

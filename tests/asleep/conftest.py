@@ -11,7 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.asleep.models import Session, state_of
+from emulator.asleep.entities import Session
+from emulator.asleep.state import state_of
 from emulator.core.runtime import Runtime
 from emulator.settings import AsleepSettings, Settings, WebhookSettings
 from tests.support.wavs import mel_npy, silent_wav

@@ -128,7 +128,7 @@ def test_cached_get_in_process_timing() -> None:
 
     from emulator.app import create_app
     from emulator.asleep import analysis, schemas, wiring
-    from emulator.asleep.models import state_of
+    from emulator.asleep.state import state_of
     from tests.asleep.conftest import Api
 
     app = create_app(settings_for())

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.asleep.models import analysed_epochs
+from emulator.asleep.events import analysed_epochs
 from tests.asleep.conftest import Api, settings_for
 
 

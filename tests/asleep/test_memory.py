@@ -12,8 +12,9 @@ import tracemalloc
 import pytest
 
 from emulator.asleep import analysis
-from emulator.asleep.models import AsleepState, Rules
+from emulator.asleep.rules import Rules
 from emulator.asleep.settings import AsleepPlan
+from emulator.asleep.state import AsleepState
 from emulator.core.store import Store
 from emulator.settings import AsleepSettings
 

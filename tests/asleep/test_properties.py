@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 from pysleep import SleepStageCalculator
 
 from emulator.asleep import analysis, errors, schemas
-from emulator.asleep.models import AsleepState, InferenceComplete, Rules, analysed_epochs
+from emulator.asleep.events import InferenceComplete, analysed_epochs
 from emulator.asleep.night import wake_tail_epochs
 from emulator.asleep.profiles import Profile
+from emulator.asleep.rules import Rules
 from emulator.asleep.settings import AsleepPlan
+from emulator.asleep.state import AsleepState
 from emulator.core.store import Store
 from emulator.settings import AsleepSettings
 

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.asleep import wiring
-from emulator.asleep.models import SessionComplete
+from emulator.asleep.events import SessionComplete
 from tests.asleep.conftest import Api, settings_for
 
 

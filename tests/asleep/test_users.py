@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.asleep.models import state_of
+from emulator.asleep.state import state_of
 from tests.asleep.conftest import Api
 
 USER_ID = re.compile(r"G-\d{14}-[A-Za-z]{20}")

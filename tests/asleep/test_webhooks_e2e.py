@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.asleep.models import state_of
+from emulator.asleep.state import state_of
 from emulator.asleep.wiring import Ticker
 from emulator.core.lifecycle import ProgressionPolicy
 from emulator.core.outbox import backoff_delay
