@@ -39,7 +39,8 @@ RUN pip install --no-compile --no-deps .
 # static libraries; none of numpy's build tools (distutils, f2py); no pydantic.v1 (the
 # 1.x API); none of redis-py's Redis Stack modules (JSON, search, time series, Bloom,
 # vector sets: imported only inside the methods that use them, which the emulator
-# never calls); no install records (*.dist-info/RECORD: only pip reads them); no second time-zone database when the base image has the system one
+# never calls); no install records (*.dist-info/RECORD: only pip reads them); no
+# second time-zone database when the base image has the system one
 # (zoneinfo reads /usr/share/zoneinfo first); no debug symbols - except in the
 # libraries wheels vendor under *.libs/, whose segments patchelf moved: strip breaks
 # them ("ELF load command address/offset not page-aligned"). Then bytecode for all
