@@ -91,12 +91,19 @@ _STATUS_CODES = {
 
 
 class ControlShape:
-    """Error shape for the control API and for paths no vendor serves."""
+    """Error shape for the control API and for paths no vendor serves.
+
+    ``served`` lists, for a 404, where each API lives (title and path prefixes); the
+    app fills it from the vendors it serves, so this module names none of them.
+    """
+
+    def __init__(self, served: Sequence[tuple[str, Sequence[str]]] = ()) -> None:
+        where = [f"{title} under {' and '.join(prefixes)}" for title, prefixes in served]
+        self._where = ", ".join([*where, "the emulator's own API under /_emulator"])
 
     def not_found(self, path: str) -> EmulatorError:
         return ControlError(
-            f"nothing is served at {path}: Asleep lives under /ai/v1 and /data/v1..v3, "
-            "Kintsugi Voice under /v1 and /v2, the emulator's own API under /_emulator",
+            f"nothing is served at {path}: {self._where}",
             status_code=404,
             error_code="not_found",
         )
