@@ -124,7 +124,7 @@ async def list_scenarios(request: Request) -> Response:
 
 
 # The vendor-independent controls, listed with the vendors' so one GET shows every knob;
-# every /_emulator endpoint appears in some example (tests/test_contract.py checks it).
+# every /_emulator endpoint appears in some example (tests/control/test_contract.py checks it).
 _CONTROL_SCENARIOS: list[dict[str, Any]] = [
     {
         "api": "emulator",

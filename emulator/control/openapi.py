@@ -8,7 +8,7 @@ building them imports pydantic: ``for_vendors`` hands out a ``LazyDocument`` tha
 built on first read (the first ``GET /_emulator/openapi.json``, or at start-up when
 response validation is on), not at start-up. The document is what the code is checked
 against: by ``emulator.control.contract`` (response self-validation) and by the
-schemathesis run in tests/test_openapi.py. What the trust boundary answers around
+schemathesis run in tests/control/test_openapi.py. What the trust boundary answers around
 every operation (401, 403, 503, the control token's scheme) is added by
 ``spec_boundary`` when the document is built.
 """

@@ -8,7 +8,7 @@ own transaction, committed before ``Table.put`` returns and so before the reques
 acknowledged. The journal is WAL with ``synchronous=NORMAL``: a commit is a
 ``write()`` of the WAL frames to the OS, without ``fsync`` (that waits for
 checkpoints). Data the OS has accepted survives the death of the process, so a
-``kill -9`` loses nothing acknowledged (tests/test_persistence.py proves it); an OS
+``kill -9`` loses nothing acknowledged (tests/core/test_persistence.py proves it); an OS
 crash or power cut may lose the last commits, never the file's integrity. That is the
 documented contract of WAL + NORMAL (sqlite.org/pragma.html#pragma_synchronous) and the
 right trade for an emulator: ``FULL`` would add an fsync to every write.

@@ -44,7 +44,7 @@ from emulator.asleep.settings import CADENCES
 from emulator.asleep.stats import compute_stat, render_v2, render_v3
 from emulator.core.outbox import Outbox
 from emulator.settings import WebhookSettings
-from tests.test_outbox import Receiver
+from tests.core.test_outbox import Receiver
 
 USER = "G-20250115025029-vLErWBfQNtnfvgDccFOQ"
 SESSION = "20250115025029_fvivn"

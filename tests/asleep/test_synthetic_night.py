@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from tests.asleep.conftest import Api, settings_for
-from tests.test_outbox import wire
+from tests.core.test_outbox import wire
 
 URL = "http://receiver.test/asleep"
 

@@ -45,7 +45,7 @@ from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
 from tests.asleep.conftest import MEL, settings_for
 from tests.support.network import RefusingPort
-from tests.test_outbox import Received, Receiver
+from tests.core.test_outbox import Received, Receiver
 
 pytestmark = pytest.mark.e2e
 

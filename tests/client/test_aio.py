@@ -10,7 +10,7 @@ import pytest
 from emulator.client import AsyncEmulatorClient, ControlAPIError, RequestNotFound, WaitTimeout
 from emulator.core.secrets import mask
 from emulator.testing import EmulatorServer
-from tests.test_outbox import Receiver
+from tests.core.test_outbox import Receiver
 
 KEY = "async-key"
 

@@ -12,7 +12,7 @@ from emulator.client import ControlAPIError, EmulatorClient, RequestNotFound, Wa
 from emulator.core.secrets import mask
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer, speech_wav
-from tests.test_outbox import Receiver
+from tests.core.test_outbox import Receiver
 
 KEY = "client-key"
 

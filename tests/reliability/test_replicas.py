@@ -30,7 +30,7 @@ import pytest
 from emulator.bench import flows, procs
 from tests.reliability.conftest import Live
 from tests.reliability.test_soak import CLIENTS, MIN_VOICE, SECONDS, storm
-from tests.test_outbox import Receiver
+from tests.core.test_outbox import Receiver
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 

@@ -20,7 +20,7 @@ from emulator.app import create_app
 from emulator.control.access import COOKIE, scoped_query
 from emulator.core.secrets import mask
 from emulator.settings import Settings, WebhookSettings
-from tests.test_outbox import wire
+from tests.core.test_outbox import wire
 
 TOKEN = "s3cret-control-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

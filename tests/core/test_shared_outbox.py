@@ -18,7 +18,7 @@ import pytest
 from emulator.core.outbox import Delivery, FailureSwitch, WebhookSettings
 from emulator.core.outbox.shared import SharedOutbox
 from emulator.core.shared.db import SharedDB
-from tests.test_outbox import FAST, Recorder, run, statuses, submit
+from tests.core.test_outbox import FAST, Recorder, run, statuses, submit
 
 LEASED = replace(FAST, lease_seconds=0.3, max_attempts=4)
 

@@ -26,7 +26,7 @@ from emulator.core.sqlite import SqliteBackend, StateFileError
 from emulator.core.store import Store
 from emulator.settings import Settings
 from tests.test_cli import LINE
-from tests.test_store import Thing, things
+from tests.core.test_store import Thing, things
 
 
 def _rows(backend: SqliteBackend) -> list[tuple[str, str, str, Any]]:

@@ -21,7 +21,7 @@ from emulator.app import create_app
 from emulator.core.outbox import Delivery, Outbox
 from emulator.core.secrets import mask
 from emulator.settings import Settings, WebhookSettings
-from tests.test_outbox import wire
+from tests.core.test_outbox import wire
 
 SETTINGS = Settings(
     webhooks=WebhookSettings(

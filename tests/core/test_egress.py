@@ -10,7 +10,7 @@ import pytest
 from emulator.core.egress import AllowList, NotAllowed
 from emulator.core.outbox import Delivery, WebhookSettings
 from emulator.settings import Settings
-from tests.test_outbox import Recorder, make, run, started, submit
+from tests.core.test_outbox import Recorder, make, run, started, submit
 
 
 def test_entries_are_names_or_networks() -> None:

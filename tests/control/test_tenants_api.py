@@ -77,5 +77,5 @@ def test_the_control_plane_is_listed_with_the_scenarios() -> None:
     with TestClient(create_app()) as client:
         scenarios = client.get("/_emulator/scenarios").json()["scenarios"]
     ours = {s["name"] for s in scenarios if s["api"] == "emulator"}
-    # tests/test_contract.py checks that every control endpoint is listed.
+    # tests/control/test_contract.py checks that every control endpoint is listed.
     assert {"fault-injection", "virtual-clock", "progression", "snapshots"} <= ours
