@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import KintsugiSettings, Settings, WebhookSettings
-from tests.support.redis import RedisServer
 from tests.core.test_outbox import Receiver
+from tests.support.redis import RedisServer
 
 KEY = {"x-api-key": "team"}
 MEL = b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (1, 8), }"

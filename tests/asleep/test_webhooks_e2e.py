@@ -44,8 +44,8 @@ from emulator.core.outbox import backoff_delay
 from emulator.settings import Settings, WebhookSettings
 from emulator.testing import EmulatorServer
 from tests.asleep.conftest import MEL, settings_for
-from tests.support.network import RefusingPort
 from tests.core.test_outbox import Received, Receiver
+from tests.support.network import RefusingPort
 
 pytestmark = pytest.mark.e2e
 

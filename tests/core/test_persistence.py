@@ -25,8 +25,8 @@ from emulator.cli import main
 from emulator.core.sqlite import SqliteBackend, StateFileError
 from emulator.core.store import Store
 from emulator.settings import Settings
-from tests.test_cli import LINE
 from tests.core.test_store import Thing, things
+from tests.test_cli import LINE
 
 
 def _rows(backend: SqliteBackend) -> list[tuple[str, str, str, Any]]:

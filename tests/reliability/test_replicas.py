@@ -28,9 +28,9 @@ import httpx
 import pytest
 
 from emulator.bench import flows, procs
+from tests.core.test_outbox import Receiver
 from tests.reliability.conftest import Live
 from tests.reliability.test_soak import CLIENTS, MIN_VOICE, SECONDS, storm
-from tests.core.test_outbox import Receiver
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
