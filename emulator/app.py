@@ -28,7 +28,7 @@ from emulator.control.endpoints import CLOCK_MAX, CLOCK_MIN
 from emulator.core import lazy
 from emulator.core.clock import Clock, parse_instant
 from emulator.core.errors import ControlError, ControlShape, EmulatorError, ErrorShape
-from emulator.core.faults import DroppedConnection, FaultMiddleware
+from emulator.core.fault_middleware import DroppedConnection, FaultMiddleware
 from emulator.core.journal import Journal, JournalMiddleware
 from emulator.core.limits import BodyBudget, BodyLimitMiddleware, BodyPolicy
 from emulator.core.outbox import Outbox
