@@ -26,6 +26,7 @@ from emulator.control import access, contract, demo
 from emulator.control import openapi as control_openapi
 from emulator.control.endpoints import CLOCK_MAX, CLOCK_MIN
 from emulator.core import lazy
+from emulator.core.backend import BackendError
 from emulator.core.clock import Clock, parse_instant
 from emulator.core.errors import ControlError, ControlShape, EmulatorError, ErrorShape
 from emulator.core.fault_middleware import DroppedConnection, FaultMiddleware
@@ -37,7 +38,7 @@ from emulator.core.runtime import Runtime, Vendor, attach, vendor_for
 from emulator.core.shared.middleware import FreshnessMiddleware, TransactionMiddleware
 from emulator.core.shared.store import SharedStore
 from emulator.core.sqlite import SqliteBackend
-from emulator.core.store import BackendError, Store, TenantLimitReached
+from emulator.core.store import Store, TenantLimitReached
 from emulator.core.tenants import Tenants
 from emulator.settings import Settings
 

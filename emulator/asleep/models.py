@@ -43,8 +43,9 @@ from emulator.asleep.peculiarities import SessionState, Thresholds
 from emulator.asleep.profiles import Profile, default_profile_for
 from emulator.asleep.settings import AsleepPlan, AsleepSettings
 from emulator.core import lazy
+from emulator.core.backend import Json
 from emulator.core.lifecycle import Progress, ProgressionPolicy
-from emulator.core.store import Json, Namespace
+from emulator.core.tables import Namespace
 
 if TYPE_CHECKING:
     import numpy as np

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.backend import Json, Row
 from emulator.core.shared import scripts as redisdb
 from emulator.core.shared.aio import ReplyError, Stamps
 from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
@@ -32,7 +33,6 @@ from emulator.core.shared.wire import (
     encode,
     stamp_of,
 )
-from emulator.core.store import Json, Row
 
 if TYPE_CHECKING:
     import redis

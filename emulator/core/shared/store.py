@@ -27,12 +27,14 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from emulator.core.backend import Json
 from emulator.core.shared.db import SharedDB
 from emulator.core.shared.scripts import SEP
 from emulator.core.shared.table import INF, SharedTable
 from emulator.core.shared.transaction import Conflict, Transaction, Write, current
 from emulator.core.shared.wire import NamespaceWrites, Stamp, field
-from emulator.core.store import Json, Namespace, PreparedRestore, R, Store, T, Table, _Counter
+from emulator.core.store import PreparedRestore, Store, T
+from emulator.core.tables import Namespace, R, Table, _Counter
 
 log = logging.getLogger("emulator.core.shared.store")
 
