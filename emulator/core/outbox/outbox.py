@@ -74,6 +74,8 @@ class Outbox(DeliveryLoop):
     ``start`` wait for it.
     """
 
+    flush_poll_seconds: float = _FLUSH_POLL_SECONDS  # how often ``flush`` looks again
+
     def __init__(
         self,
         settings: WebhookSettings | None = None,
@@ -302,7 +304,7 @@ class Outbox(DeliveryLoop):
         while self.pending(api_key):
             if deadline is not None and time.monotonic() >= deadline:
                 return False
-            await asyncio.sleep(_FLUSH_POLL_SECONDS)
+            await asyncio.sleep(self.flush_poll_seconds)
         return True
 
     def summary(self, api_key: str | None = None) -> dict[str, int]:
