@@ -82,8 +82,7 @@ PACED_CONNECTIONS = 32  # half rate: wrk -t1 -c32 with a per-connection delay
 def get_session(args: argparse.Namespace) -> list[Row]:
     """GET /data/v3/sessions/{id} of a completed 8-hour night under wrk, against the
     bare app answering the same bytes: peak requests/s, then p99 at half that rate."""
-    if not load.available():
-        raise Unavailable("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load.require()
     emu = procs.emulator()
     try:
         with flows.client(emu.base_url) as http:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from emulator.bench.progress import step
+from emulator.bench.progress import Skipped, step
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 M = TypeVar("M")
@@ -33,6 +33,12 @@ class LoadResult:
 
 def available() -> bool:
     return shutil.which("wrk") is not None
+
+
+def require() -> None:
+    """Skip the case (``Skipped``, with how to install wrk) where wrk is missing."""
+    if not available():
+        raise Skipped("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
 
 
 def run(
