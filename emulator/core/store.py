@@ -20,7 +20,7 @@ request holds it, so 20,000 reads with unknown keys leave nothing behind (issue 
 that would make one more raises ``TenantLimitReached``.
 
 With ``--state-url`` the tables are a per-process cache of a shared Redis world
-(``emulator.core.shared_store``, a subclass of these classes); this module stays the
+(``emulator.core.shared.store``, a subclass of these classes); this module stays the
 in-memory (and SQLite) implementation, and its read path pays nothing for that.
 """
 
