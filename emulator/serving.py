@@ -39,9 +39,10 @@ def serve(settings: object) -> int:
     if problem is not None:
         return config_error(problem)
     try:
-        sock = _bind(settings.host, settings.port)
+        sock = bind(settings.host, settings.port)
     except (OSError, OverflowError) as exc:
         return config_error(f"cannot listen on {settings.host}:{settings.port}: {exc}")
+    sock.set_inheritable(True)  # --workers: every worker process serves this socket
     host, port = sock.getsockname()[:2]
     # The port actually bound (--port 0): the demo's webhooks name this address.
     settings = dataclasses.replace(settings, port=port)
@@ -175,15 +176,15 @@ def workers_problem(settings: Any) -> str | None:
     return None
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (IPv6 where ``host`` has a colon)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP;
     # without it (no uvloop) every response waits ~40 ms on Nagle + delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    sock.listen(backlog)
     return sock
 
 

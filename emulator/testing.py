@@ -57,7 +57,7 @@ class EmulatorServer:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> EmulatorServer:
-        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see cli._bind).
+        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see serving.bind).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
