@@ -412,8 +412,8 @@ def test_listening_beyond_loopback_without_a_token_warns() -> None:
 def test_the_access_log_masks_credentials_in_query_strings() -> None:
     import logging
 
+    from emulator.cli.serving import _mask_access_line
     from emulator.core.secrets import mask
-    from emulator.serving import _mask_access_line
 
     record = logging.LogRecord(
         "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',

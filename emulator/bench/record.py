@@ -28,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from emulator import __version__
 from emulator.bench.redact import Redactor
-from emulator.serving import bind
+from emulator.core.sockets import bind
 
 # Hop-by-hop and framing headers are the proxy's own business on each side (RFC 9110 §7.6.1).
 HOP_BY_HOP: Final = frozenset(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
+from emulator.core.sockets import bind
 
 DEFAULT_ADDRESS_FILE_ENV = "EMULATOR_ADDRESS_FILE"
 WORKER_SETTINGS_ENV = "EMULATOR__WORKER_SETTINGS"
@@ -118,7 +119,7 @@ def _run(settings: Any, app: Any, sock: socket.socket) -> None:
         # settings, handed over in the environment, and serves the one bound socket.
         os.environ[WORKER_SETTINGS_ENV] = base64.b64encode(pickle.dumps(settings)).decode()
         config = uvicorn.Config(
-            "emulator.serving:worker_app", factory=True, workers=settings.workers, **options
+            "emulator.cli.serving:worker_app", factory=True, workers=settings.workers, **options
         )
         Multiprocess(config, sockets=[sock]).run()
         return
@@ -174,18 +175,6 @@ def workers_problem(settings: Any) -> str | None:
             "redis://HOST:PORT/DB (docs/scaling.md)"
         )
     return None
-
-
-def bind(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (IPv6 where ``host`` has a colon)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP;
-    # without it (no uvloop) every response waits ~40 ms on Nagle + delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(backlog)
-    return sock
 
 
 def _url_host(host: str) -> str:

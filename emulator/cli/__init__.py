@@ -1,7 +1,7 @@
 """The ``vendor-emulator`` command: ``serve`` (the default), ``health``, ``bench``, and
 ``record`` / ``drift`` (emulator.bench.record, emulator.bench.drift). This module
-turns the parsed command line (``emulator.cli_args``) into settings and runs the
-subcommand; binding and serving is ``emulator.serving``.
+turns the parsed command line (``emulator.cli.args``) into settings and runs the
+subcommand; binding and serving is ``emulator.cli.serving``.
 
 Every ``serve`` flag has an environment twin (``--port`` / ``EMULATOR_PORT``); flags
 win. Heavy imports happen inside the subcommand so ``health`` starts in milliseconds.
@@ -19,8 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from emulator import cli_args, serving
-from emulator.serving import DEFAULT_ADDRESS_FILE_ENV, config_error, probe_host, workers_problem
+from emulator.cli import args as cli_args
+from emulator.cli import serving
+from emulator.cli.serving import DEFAULT_ADDRESS_FILE_ENV, config_error, probe_host, workers_problem
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,8 +3,8 @@
 Both vendors share one port and are told apart by path (Asleep: ``/ai/v1``,
 ``/data/v1..v3``; Kintsugi: ``/v1``, ``/v2``); the emulator's own API lives under
 ``/_emulator``. Every error leaves through ``render_error`` in the addressed API's
-shape: never HTML, never a traceback (``emulator.app_errors``). The runtime is built
-by ``emulator.app_runtime``; this module orders the middlewares and mounts the routes.
+shape: never HTML, never a traceback (``emulator.app.errors``). The runtime is built
+by ``emulator.app.runtime``; this module orders the middlewares and mounts the routes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from emulator import asleep, control, inspector, kintsugi
-from emulator.app_errors import CONTROL_SHAPE, ErrorPages, render_error
-from emulator.app_runtime import build_runtime, listen_url
+from emulator.app.errors import CONTROL_SHAPE, ErrorPages, render_error
+from emulator.app.runtime import build_runtime, listen_url
 from emulator.control import access, contract, demo
 from emulator.control import openapi as control_openapi
 from emulator.core import lazy
