@@ -16,7 +16,6 @@ The pytest plugin (``emulator.pytest_plugin``) wraps it in fixtures. ``speech_wa
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 import time
 from typing import Any
@@ -28,6 +27,7 @@ from starlette.applications import Starlette
 from emulator.app import create_app
 from emulator.audio.speech import speech_wav
 from emulator.core.runtime import Runtime
+from emulator.core.sockets import bind
 from emulator.settings import Settings
 
 __all__ = ["EmulatorServer", "speech_wav"]
@@ -56,11 +56,7 @@ class EmulatorServer:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> EmulatorServer:
-        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see cli._bind).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1024)
+        sock = bind("127.0.0.1", 0, backlog=1024)
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
         server = self._server = uvicorn.Server(config)

@@ -412,7 +412,7 @@ def test_listening_beyond_loopback_without_a_token_warns() -> None:
 def test_the_access_log_masks_credentials_in_query_strings() -> None:
     import logging
 
-    from emulator.cli import _mask_access_line
+    from emulator.cli.serving import _mask_access_line
     from emulator.core.secrets import mask
 
     record = logging.LogRecord(

@@ -20,7 +20,7 @@ from emulator.core import jsonin
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
-from emulator.core.store import Record, Table
+from emulator.core.tables import Record, Table
 
 R = TypeVar("R", bound=Record)
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 from emulator.asleep.night import Night, night_from_stages
 from emulator.asleep.peculiarities import SessionState
 from emulator.core import lazy
+from emulator.core.backend import Json
 from emulator.core.lifecycle import Progress
-from emulator.core.store import Json
 
 if TYPE_CHECKING:
     import numpy as np

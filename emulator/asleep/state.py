@@ -31,7 +31,7 @@ from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.rules import Rules
 from emulator.asleep.world import TenantWorld
 from emulator.core.lifecycle import Progress
-from emulator.core.store import Namespace
+from emulator.core.tables import Namespace
 
 
 class AsleepState(TenantWorld):

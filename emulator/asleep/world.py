@@ -19,7 +19,7 @@ from emulator.asleep.events import Event
 from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.profiles import Profile, default_profile_for
 from emulator.asleep.rules import Rules, service_profile
-from emulator.core.store import Namespace
+from emulator.core.tables import Namespace
 
 RENDER_CACHE_SIZE: Final = 512
 MIN_AGE: Final = 18

@@ -6,7 +6,9 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,10 +55,17 @@ def cold_start(args: argparse.Namespace) -> list[Row]:
 Unavailable = Skipped
 
 
-def _written(directory: str, body: bytes) -> str:
-    path = Path(directory) / "body.json"
-    path.write_bytes(body)
-    return str(path)
+@contextmanager
+def _baseline(body: bytes) -> Iterator[procs.Server]:
+    """The bare app answering ``body`` to every request, stopped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "body.json"
+        path.write_bytes(body)
+        base = procs.baseline(str(path))
+        try:
+            yield base
+        finally:
+            base.stop()
 
 
 def _mb(value: int) -> float:
@@ -73,8 +82,7 @@ PACED_CONNECTIONS = 32  # half rate: wrk -t1 -c32 with a per-connection delay
 def get_session(args: argparse.Namespace) -> list[Row]:
     """GET /data/v3/sessions/{id} of a completed 8-hour night under wrk, against the
     bare app answering the same bytes: peak requests/s, then p99 at half that rate."""
-    if not load.available():
-        raise Unavailable("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load.require()
     emu = procs.emulator()
     try:
         with flows.client(emu.base_url) as http:
@@ -82,12 +90,8 @@ def get_session(args: argparse.Namespace) -> list[Row]:
             # 960 real uploads (tiny mel spectrograms): the night the emulator generates
             # for this session, with every epoch received.
             session_id, body = flows.replay_night(http, user, flows.tiny_melspectrogram())
-        with tempfile.TemporaryDirectory() as tmp:
-            base = procs.baseline(_written(tmp, body))
-            try:
-                return _get_session_load(args, emu, base, user, session_id, len(body))
-            finally:
-                base.stop()
+        with _baseline(body) as base:
+            return _get_session_load(args, emu, base, user, session_id, len(body))
     finally:
         emu.stop()
 
@@ -100,53 +104,30 @@ def _get_session_load(
     session_id: str,
     size: int,
 ) -> list[Row]:
-    headers = {"x-api-key": flows.API_KEY, "x-user-id": user}
     path = f"/data/v3/sessions/{session_id}"
-    targets = {"emulator": emu.base_url + path, "baseline": base.base_url + path}
-
-    def run(
-        url: str, delay_ms: float | None = None, connections: int = CONNECTIONS
-    ) -> load.LoadResult:
-        result = load.run(
-            url,
-            headers=headers,
-            seconds=args.seconds,
-            connections=connections,
-            delay_ms=delay_ms,
-        )
-        if result.errors:
-            raise RuntimeError(f"{result.errors} failed requests of {result.requests} to {url}")
-        return result
-
-    step("warm-up")
-    for url in targets.values():  # warm-up: connections, caches, the rendered body
-        load.run(url, headers=headers, seconds=1, connections=CONNECTIONS)
-    peak: dict[str, list[float]] = {"emulator": [], "baseline": []}
-    for n in range(args.runs):
-        step(f"peak rate, run {n + 1} of {args.runs}")
-        for side, url in targets.items():
-            peak[side].append(run(url).requests_per_second)
-    rate = median(peak["emulator"])
-    # Paced: C connections each waiting D ms between requests send C * 1000 / (D + L)
-    # req/s, L being a request's own time on its connection (taken from one short
-    # calibration run). wrk's timers tick in whole milliseconds, so 16 connections with
-    # ~4 ms waits pace coarsely; 32 with ~8 ms (randomised, see load.run) land within
-    # ~5% of half.
-    half = rate / 2
-    delay_ms = PACED_CONNECTIONS * 1000 / half
-    probe = load.run(
-        targets["emulator"],
-        headers=headers,
-        seconds=min(args.seconds, 2),
-        connections=PACED_CONNECTIONS,
-        delay_ms=delay_ms,
+    wrk = load.Sides(
+        args.seconds,
+        args.runs,
+        {"x-api-key": flows.API_KEY, "x-user-id": user},
+        {"emulator": emu.base_url + path, "baseline": base.base_url + path},
     )
-    delay_ms = max(delay_ms - probe.p50_ms, 0.0)
-    paced: dict[str, list[load.LoadResult]] = {"emulator": [], "baseline": []}
-    for n in range(args.runs):
-        step(f"half rate, run {n + 1} of {args.runs}")
-        for side, url in targets.items():
-            paced[side].append(run(url, delay_ms, PACED_CONNECTIONS))
+    step("warm-up")
+    for url in wrk.targets.values():  # warm-up: connections, caches, the rendered body
+        load.run(url, headers=wrk.headers, seconds=1, connections=CONNECTIONS)
+    peak = wrk.rounds("peak rate", lambda url: wrk.run(url, CONNECTIONS).requests_per_second)
+    rate = median(peak["emulator"])
+    delay_ms = wrk.half_rate_delay(rate, PACED_CONNECTIONS)
+    paced = wrk.rounds("half rate", lambda url: wrk.run(url, PACED_CONNECTIONS, delay_ms))
+    return _get_session_rows(args, size, rate, peak, paced)
+
+
+def _get_session_rows(
+    args: argparse.Namespace,
+    size: int,
+    rate: float,
+    peak: dict[str, list[float]],
+    paced: dict[str, list[load.LoadResult]],
+) -> list[Row]:
     p99 = {side: median([r.p99_ms for r in results]) for side, results in paced.items()}
     achieved = median([r.requests_per_second for r in paced["emulator"]])
     return [
@@ -205,18 +186,13 @@ def night_replay(args: argparse.Namespace) -> list[Row]:
     finally:
         emu.stop()
     theirs: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        base = procs.baseline(_written(tmp, body))
-        try:
-            with flows.client(base.base_url) as http:
-                _raw_replay(http, chunk, epochs=2)
-                for run in range(args.runs):
-                    step(f"baseline, night {run + 1} of {args.runs}")
-                    started = time.perf_counter()
-                    _raw_replay(http, chunk, epochs=flows.NIGHT_EPOCHS)
-                    theirs.append(time.perf_counter() - started)
-        finally:
-            base.stop()
+    with _baseline(body) as base, flows.client(base.base_url) as http:
+        _raw_replay(http, chunk, epochs=2)
+        for run in range(args.runs):
+            step(f"baseline, night {run + 1} of {args.runs}")
+            started = time.perf_counter()
+            _raw_replay(http, chunk, epochs=flows.NIGHT_EPOCHS)
+            theirs.append(time.perf_counter() - started)
     value = median(ours)
     return [
         Row(
@@ -272,20 +248,15 @@ def kintsugi_v1_predict(args: argparse.Namespace) -> list[Row]:
     finally:
         emu.stop()
     theirs: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        base = procs.baseline(_written(tmp, answer))
-        try:
-            with flows.client(base.base_url) as http:
-                for _ in range(args.runs + 1):
-                    started = time.perf_counter()
-                    http.post(
-                        "/v1/predict/server/depression/binary",
-                        data={"session_id": "s"},
-                        files={"file": ("recording.wav", audio, "audio/wav")},
-                    ).raise_for_status()
-                    theirs.append(time.perf_counter() - started)
-        finally:
-            base.stop()
+    with _baseline(answer) as base, flows.client(base.base_url) as http:
+        for _ in range(args.runs + 1):
+            started = time.perf_counter()
+            http.post(
+                "/v1/predict/server/depression/binary",
+                data={"session_id": "s"},
+                files={"file": ("recording.wav", audio, "audio/wav")},
+            ).raise_for_status()
+            theirs.append(time.perf_counter() - started)
     value = median(ours) * 1000
     return [
         Row(

@@ -57,6 +57,13 @@ def _scope(path: str, user: str) -> dict[str, Any]:
         (b"x-api-key", flows.API_KEY.encode()),
         (b"x-user-id", user.encode()),
     ]
+    return get_scope(path, headers, port=80)
+
+
+def get_scope(
+    path: str, headers: list[tuple[bytes, bytes]], *, query: str = "", port: int
+) -> dict[str, Any]:
+    """The ASGI scope of ``GET path?query`` from a local client to ``port``."""
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -65,11 +72,11 @@ def _scope(path: str, user: str) -> dict[str, Any]:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": headers,
         "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
+        "server": ("127.0.0.1", port),
     }
 
 

@@ -32,7 +32,7 @@ from typing import Any, Final
 import httpx
 
 from emulator.bench import flows, load, procs
-from emulator.bench.cases import Unavailable
+from emulator.bench.inprocess import get_scope
 from emulator.bench.report import Row, median
 
 RENDERS_PER_RUN: Final = 10  # renders of each page per --runs
@@ -85,20 +85,8 @@ def _stored_nights(rt: Any, nights: int) -> tuple[str, list[str]]:
 
 
 def _scope(path: str, query: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8080"), (b"user-agent", b"bench")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8080),
-    }
+    headers = [(b"host", b"127.0.0.1:8080"), (b"user-agent", b"bench")]
+    return get_scope(path, headers, query=query, port=8080)
 
 
 async def _render(app: Any, path: str, query: str, *, check: bool = True) -> tuple[float, bytes]:
@@ -245,8 +233,7 @@ def journal_stream(args: argparse.Namespace) -> list[Row]:
     """Peak requests/s of a vendor read with and without a journal tail open, and the
     emulator process's own CPU time per request (what other load on the machine moves
     least): the tail's cost is the extra CPU per request it causes."""
-    if not load.available():
-        raise Unavailable("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load.require()
     emu = procs.emulator()
     try:
         with flows.client(emu.base_url) as http:

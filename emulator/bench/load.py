@@ -11,10 +11,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from emulator.bench.progress import Skipped, step
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class LoadResult:
 
 def available() -> bool:
     return shutil.which("wrk") is not None
+
+
+def require() -> None:
+    """Skip the case (``Skipped``, with how to install wrk) where wrk is missing."""
+    if not available():
+        raise Skipped("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
 
 
 def run(
@@ -71,6 +82,58 @@ def run(
             check=True,
         ).stdout
     return _parse(out)
+
+
+@dataclass(frozen=True)
+class Sides:
+    """wrk runs of ``seconds`` against each side (``targets``: side -> URL, the emulator
+    first), with the same headers, ``runs`` rounds at a time."""
+
+    seconds: float
+    runs: int
+    headers: dict[str, str]
+    targets: dict[str, str]
+
+    def run(self, url: str, connections: int, delay_ms: float | None = None) -> LoadResult:
+        """One run against ``url``; RuntimeError if any request failed."""
+        result = run(
+            url,
+            headers=self.headers,
+            seconds=self.seconds,
+            connections=connections,
+            delay_ms=delay_ms,
+        )
+        if result.errors:
+            raise RuntimeError(f"{result.errors} failed requests of {result.requests} to {url}")
+        return result
+
+    def rounds(self, what: str, measure: Callable[[str], M]) -> dict[str, list[M]]:
+        """``runs`` rounds of ``measure`` on each side, the sides taking turns."""
+        out: dict[str, list[M]] = {side: [] for side in self.targets}
+        for n in range(self.runs):
+            step(f"{what}, run {n + 1} of {self.runs}")
+            for side, url in self.targets.items():
+                out[side].append(measure(url))
+        return out
+
+    def half_rate_delay(self, rate: float, connections: int) -> float:
+        """The per-connection wait that paces ``connections`` at half ``rate``.
+
+        C connections each waiting D ms between requests send C * 1000 / (D + L) req/s,
+        L being a request's own time on its connection (taken from one short calibration
+        run against the emulator). wrk's timers tick in whole milliseconds, so 16
+        connections with ~4 ms waits pace coarsely; 32 with ~8 ms (randomised, see
+        ``run``) land within ~5% of half.
+        """
+        delay_ms = connections * 1000 / (rate / 2)
+        probe = run(
+            next(iter(self.targets.values())),
+            headers=self.headers,
+            seconds=min(self.seconds, 2),
+            connections=connections,
+            delay_ms=delay_ms,
+        )
+        return max(delay_ms - probe.p50_ms, 0.0)
 
 
 def _parse(out: str) -> LoadResult:

@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from emulator import __version__
 from emulator.bench.redact import Redactor
+from emulator.core.sockets import bind
 
 # Hop-by-hop and framing headers are the proxy's own business on each side (RFC 9110 §7.6.1).
 HOP_BY_HOP: Final = frozenset(
@@ -154,20 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     (out / "recording.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     try:
-        sock = _listen(args.host, args.port)
+        sock = bind(args.host, args.port, backlog=128)
     except OSError as exc:
         print(f"vendor-emulator record: error: cannot listen: {exc}", file=sys.stderr)
         return 2
     return serve(Recorder(args.upstream, out, keep_audio=args.keep_audio), sock, out)
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
 
 
 def serve(app: Recorder, sock: socket.socket, out: Path) -> int:

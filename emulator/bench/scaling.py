@@ -57,8 +57,7 @@ def redis_server() -> Iterator[str]:
 
 
 def get_session_scaling(args: argparse.Namespace) -> list[Row]:
-    if not load.available():
-        raise Unavailable("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load.require()
     with redis_server() as url:
         sides = {
             "memory, 1 process": (),

@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.control.access import caller_of
-from emulator.control.endpoints import json_body
+from emulator.control.params import int_param, json_body, truthy
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.headers import header
@@ -126,18 +126,6 @@ def _switch(switch: FailureSwitch | None) -> dict[str, Any] | None:
     return {**switch.to_json(), "api_key": masked(switch.api_key)}
 
 
-def _limit(raw: str | None, name: str = "limit") -> int | None:
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ControlError(f"{name} must be an integer") from None
-    if value < 0:
-        raise ControlError(f"{name} must not be negative")
-    return value
-
-
 async def list_callbacks(request: Request) -> Response:
     """Oldest first. ``limit`` keeps the newest N, after skipping the newest ``offset``
     (page back through a long log); ``brief=true`` leaves out headers and bodies."""
@@ -146,9 +134,9 @@ async def list_callbacks(request: Request) -> Response:
     if status is not None and status not in STATUSES:
         raise ControlError(f"status must be one of {', '.join(STATUSES)}")
     api_key = _key(request, outbox)
-    limit = _limit(request.query_params.get("limit"), "limit")
-    offset = _limit(request.query_params.get("offset"), "offset") or 0
-    brief = request.query_params.get("brief", "false").lower() in ("1", "true", "yes")
+    limit = int_param(request.query_params.get("limit"), "limit")
+    offset = int_param(request.query_params.get("offset"), "offset") or 0
+    brief = truthy(request.query_params.get("brief", "false"))
     found = outbox.deliveries(
         api_key=api_key,
         session_id=_optional(request, "session_id"),

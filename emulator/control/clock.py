@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.control.endpoints import check_clock_range, json_body
+from emulator.control.endpoints import check_clock_range
+from emulator.control.params import json_body
 from emulator.core.clock import parse_instant
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import __version__
-from emulator.core import jsonin
+from emulator.control.params import int_param, truthy
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.runtime import runtime
@@ -62,8 +62,8 @@ async def list_requests(request: Request) -> Response:
     tail asks for what is new; ``detail=true`` adds headers and body summaries."""
     rt = runtime(request)
     q = request.query_params
-    limit = _int_param(q.get("limit"), "limit")
-    after = _int_param(q.get("after"), "after")
+    limit = int_param(q.get("limit"), "limit")
+    after = int_param(q.get("after"), "after")
     faulted = q.get("faulted")
     status = q.get("status")
     if status is not None and not _STATUS_PATTERN.fullmatch(status):
@@ -73,12 +73,12 @@ async def list_requests(request: Request) -> Response:
         path_prefix=q.get("path_prefix"),
         api_key=named_tenant(request),
         vendor=q.get("vendor"),
-        faulted=None if faulted is None else _truthy(faulted),
+        faulted=None if faulted is None else truthy(faulted),
         status=status,
         after=after,
         limit=limit,
     )
-    detail = _truthy(q.get("detail", "false"))
+    detail = truthy(q.get("detail", "false"))
     return JSONResponse(
         {
             "capacity": rt.journal.size,
@@ -103,10 +103,6 @@ async def get_request(request: Request) -> Response:
             error_code="not_found",
         )
     return JSONResponse(entry.detail_json(_render_time))
-
-
-def _truthy(raw: str) -> bool:
-    return raw.lower() in ("1", "true", "yes")
 
 
 async def clear_requests(request: Request) -> Response:
@@ -311,30 +307,6 @@ def check_clock_range(timestamp: float) -> None:
         raise ControlError(
             "the clock must stay between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z"
         )
-
-
-async def json_body(request: Request) -> Any:
-    """The request's JSON body, or a 400 control error saying why it is not (hostile
-    input included: huge numbers, deep nesting, NaN; ``emulator.core.jsonin``)."""
-    raw = await request.body()
-    if not raw.strip():
-        raise ControlError("this endpoint needs a JSON body")
-    try:
-        return jsonin.loads(raw)
-    except jsonin.JsonInputError as exc:
-        raise ControlError(f"body is not valid JSON: {exc}") from None
-
-
-def _int_param(raw: str | None, name: str) -> int | None:
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ControlError(f"{name} must be an integer") from None
-    if value < 0:
-        raise ControlError(f"{name} must not be negative")
-    return value
 
 
 routes: list[BaseRoute] = [

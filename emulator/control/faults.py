@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.control.endpoints import json_body
+from emulator.control.params import json_body
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
-from emulator.core.faults import FaultError, FaultRule
+from emulator.core.fault_rules import FaultError, FaultRule
 from emulator.core.runtime import runtime
 from emulator.core.secrets import key_matches, mask, masked, resolve
 

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from emulator.control.access import COOKIE, PREFIX, REALM, access_of
-from emulator.control.endpoints import json_body
+from emulator.control.params import json_body
 from emulator.core.errors import ControlError
 
 _FORM: Final = """<!doctype html>

@@ -61,20 +61,23 @@ def _runtime_components(access: dict[str, Schema]) -> dict[str, Schema]:
         },
         "ControlTenant": obj({"api_key": string(), **access}),
         "ControlFaultRule": _rule(),
-        "ControlJournalEntry": obj(
-            {
-                "id": integer(minimum=1),
-                "time": string(),
-                "method": string(),
-                "path": string(),
-                "query": string(),
-                "status": integer(minimum=0),
-                "duration_ms": number(minimum=0),
-                "api_key": nullable(string()),
-                "vendor": string(),
-                "fault": nullable(string()),
-            }
-        ),
+        "ControlJournalEntry": obj(journal_entry_fields(nullable(string()))),
+    }
+
+
+def journal_entry_fields(api_key: Schema) -> dict[str, Schema]:
+    """A journal entry's summary fields (``api_key``: how the key is described)."""
+    return {
+        "id": integer(minimum=1),
+        "time": string(),
+        "method": string(),
+        "path": string(),
+        "query": string(),
+        "status": integer(minimum=0),
+        "duration_ms": number(minimum=0),
+        "api_key": api_key,
+        "vendor": string(),
+        "fault": nullable(string()),
     }
 
 

@@ -12,24 +12,21 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.control.shapes import journal_entry_fields
+from emulator.control.spec_helpers import err, ok
 from emulator.core.openapi import (
-    CONTROL_ERROR,
     CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
+    control_operation,
     integer,
-    json_response,
     nullable,
-    number,
     obj,
-    operation,
     page_parameters,
     paged,
     path_param,
     ref,
-    responses,
     string,
 )
 
@@ -39,40 +36,15 @@ _ANY: Final[Schema] = {}
 _OBJECT: Final[Schema] = {"type": "object"}
 
 
-def _err(status: int, text: str) -> tuple[int, Schema]:
-    return status, json_response(text, ref(CONTROL_ERROR))
-
-
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=TAG,
-        security=NO_SECURITY,
-        responses=responses(*entries),
-        source_text=SOURCE,
-        **kwargs,
-    )
-
-
-def _ok(text: str, schema: Schema) -> tuple[int, Schema]:
-    return 200, json_response(text, schema)
+    return control_operation(op_id, summary, *entries, source_text=SOURCE, **kwargs)
 
 
 def _journal_detail() -> Schema:
     pairs = array(array(string(), minItems=2, maxItems=2))
     return obj(
         {
-            "id": integer(minimum=1),
-            "time": string(),
-            "method": string(),
-            "path": string(),
-            "query": string(),
-            "status": integer(minimum=0),
-            "duration_ms": number(minimum=0),
-            "api_key": nullable(string("masked: prefix…hash")),
-            "vendor": string(),
-            "fault": nullable(string()),
+            **journal_entry_fields(nullable(string("masked: prefix…hash"))),
             "request_headers": pairs,
             "response_headers": pairs,
             "request_body": obj(
@@ -128,8 +100,8 @@ def paths() -> dict[str, dict[str, Any]]:
             "get": _op(
                 "control_overview",
                 "The clock, and every key that is configured or holds state, with counts",
-                _ok("The overview", _overview()),
-                _err(400, "A bad paging parameter"),
+                ok("The overview", _overview()),
+                err(400, "A bad paging parameter"),
                 parameters=page_parameters(1000),
             )
         },
@@ -138,8 +110,8 @@ def paths() -> dict[str, dict[str, Any]]:
             "get": _op(
                 "control_get_request",
                 "One journal entry with headers and body summaries",
-                _ok("The entry", ref("ControlJournalDetail")),
-                _err(404, "`not_found`: no such entry (or it fell off the ring)"),
+                ok("The entry", ref("ControlJournalDetail")),
+                err(404, "`not_found`: no such entry (or it fell off the ring)"),
             ),
         },
     }

@@ -6,7 +6,7 @@ control endpoints). Part of ``spec``; split out to keep each module small.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
 from emulator.control.spec_helpers import BAD as _BAD
@@ -30,6 +30,10 @@ from emulator.core.openapi import (
     tenant_parameters,
 )
 
+_DISABLED: Final = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
+_LOG_DOCS: Final = "emulator (docs/webhooks.md, Delivery log and control endpoints)"
+_SWITCH_DOCS: Final = "emulator (docs/webhooks.md, the failure switch)"
+
 
 def callback_paths() -> dict[str, dict[str, Any]]:
     return {
@@ -41,7 +45,6 @@ def callback_paths() -> dict[str, dict[str, Any]]:
 
 
 def _log_paths() -> dict[str, dict[str, Any]]:
-    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/callbacks": {
             "get": _op(
@@ -60,7 +63,7 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 parameters=[
                     *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
@@ -71,23 +74,22 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                     query("offset", integer(minimum=0), "Skip the newest N first"),
                     query("brief", enum(("true", "false")), "true: no headers and bodies"),
                 ],
-                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+                source_text=_LOG_DOCS,
             ),
             "delete": _op(
                 "control_clear_callbacks",
                 "Forget finished deliveries",
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 parameters=_TENANT,
-                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+                source_text=_LOG_DOCS,
             ),
         },
     }
 
 
 def _switch_paths() -> dict[str, dict[str, Any]]:
-    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/callbacks/failures": {
             "get": _op(
@@ -95,9 +97,9 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                 "The failure switches in force",
                 _ok("The switches", obj({"switches": array(ref("ControlFailureSwitch"))})),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 parameters=_TENANT,
-                source_text="emulator (docs/webhooks.md, the failure switch)",
+                source_text=_SWITCH_DOCS,
             ),
             "put": _op(
                 "control_put_callback_failures",
@@ -113,7 +115,7 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 parameters=tenant_parameters("This tenant's switch (or body api_key)"),
                 request_body=json_body(
                     obj(
@@ -126,23 +128,22 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                         required=("mode",),
                     )
                 ),
-                source_text="emulator (docs/webhooks.md, the failure switch)",
+                source_text=_SWITCH_DOCS,
             ),
             "delete": _op(
                 "control_delete_callback_failures",
                 "Switch off (one key's) failure switch",
                 _ok("Done", obj({"removed": boolean(), "api_key": nullable(string())})),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 parameters=_TENANT,
-                source_text="emulator (docs/webhooks.md, the failure switch)",
+                source_text=_SWITCH_DOCS,
             ),
         },
     }
 
 
 def _flush_paths() -> dict[str, dict[str, Any]]:
-    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/callbacks/flush": {
             "post": _op(
@@ -159,13 +160,13 @@ def _flush_paths() -> dict[str, dict[str, Any]]:
                     ),
                 ),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 _err(504, "`flush_timeout`: deliveries still pending"),
                 parameters=[
                     query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
                     *_TENANT,
                 ],
-                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+                source_text=_LOG_DOCS,
             )
         },
         "/_emulator/callbacks/{delivery_id}": {
@@ -175,17 +176,16 @@ def _flush_paths() -> dict[str, dict[str, Any]]:
                 "One delivery with every attempt",
                 _ok("The delivery", ref("ControlDelivery")),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 _err(404, "`not_found` (or not this tenant's)"),
                 parameters=_TENANT,
-                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+                source_text=_LOG_DOCS,
             ),
         },
     }
 
 
 def _redeliver_paths() -> dict[str, dict[str, Any]]:
-    callbacks_disabled = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
     return {
         "/_emulator/callbacks/{delivery_id}/redeliver": {
             "parameters": [path_param("delivery_id", "From the log")],
@@ -204,10 +204,10 @@ def _redeliver_paths() -> dict[str, dict[str, Any]]:
                     202,
                 ),
                 _BAD,
-                callbacks_disabled,
+                _DISABLED,
                 _err(404, "`not_found` (or not this tenant's)"),
                 parameters=_TENANT,
-                source_text="emulator (docs/webhooks.md, Delivery log and control endpoints)",
+                source_text=_LOG_DOCS,
             ),
         },
     }

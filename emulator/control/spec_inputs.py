@@ -89,39 +89,10 @@ _MS = {"type": "number", "minimum": 0, "maximum": 300_000}
 
 def fault_rule_in() -> Schema:
     """A fault rule as PUT/POST /_emulator/faults take it: one shape per action
-    (emulator.core.faults.FaultRule.from_json; unknown fields are refused)."""
-    distributions = [
-        obj(
-            {"distribution": {"const": kind}, **dict.fromkeys(names, _MS), "cap": _MS},
-            required=("distribution", *names),
-        )
-        for kind, names in (
-            ("uniform", ("min", "max")),
-            ("normal", ("mean", "stddev")),
-            ("lognormal", ("median", "sigma")),
-        )
-    ]
-    header_name = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
-    # null is "not set" wherever the rule has a default.
-    common: dict[str, Schema] = {
-        "id": nullable(string(pattern=r"^[A-Za-z0-9_.-]{1,64}$")),
-        "method": nullable(enum(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))),
-        "path": string("a glob, or re: and an RE2 regex", minLength=1),
-        "api_key": nullable(string(minLength=1)),
-        "latency_ms": {"oneOf": [_MS, *distributions, {"type": "null"}]},
-        "probability": number(minimum=0, maximum=1),
-        "times": nullable(integer(minimum=1)),
-        "after": nullable(integer(minimum=0)),
-    }
-    answer: dict[str, Schema] = {
-        "code": nullable(string(minLength=1)),
-        "body": ANY,
-        "headers": {
-            "type": "object",
-            "propertyNames": {"pattern": header_name},
-            "additionalProperties": {"type": "string", "pattern": "^[\t\x20-\x7e\xa0-\xff]*$"},
-        },
-    }
+    (emulator.core.fault_rules.FaultRule.from_json; unknown fields are refused)."""
+    distributions = _latency_distributions()
+    common = _fault_common(distributions)
+    answer = _fault_answer()
     action = {name: {"const": name} for name in ("latency", "error", "throttle", "drop")}
     return {
         "oneOf": [
@@ -162,4 +133,47 @@ def fault_rule_in() -> Schema:
                 required=("action",),
             ),
         ]
+    }
+
+
+def _latency_distributions() -> list[Schema]:
+    """``latency_ms`` as a distribution: one shape per kind."""
+    return [
+        obj(
+            {"distribution": {"const": kind}, **dict.fromkeys(names, _MS), "cap": _MS},
+            required=("distribution", *names),
+        )
+        for kind, names in (
+            ("uniform", ("min", "max")),
+            ("normal", ("mean", "stddev")),
+            ("lognormal", ("median", "sigma")),
+        )
+    ]
+
+
+def _fault_common(distributions: list[Schema]) -> dict[str, Schema]:
+    """The fields every rule takes; null is "not set" wherever the rule has a default."""
+    return {
+        "id": nullable(string(pattern=r"^[A-Za-z0-9_.-]{1,64}$")),
+        "method": nullable(enum(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))),
+        "path": string("a glob, or re: and an RE2 regex", minLength=1),
+        "api_key": nullable(string(minLength=1)),
+        "latency_ms": {"oneOf": [_MS, *distributions, {"type": "null"}]},
+        "probability": number(minimum=0, maximum=1),
+        "times": nullable(integer(minimum=1)),
+        "after": nullable(integer(minimum=0)),
+    }
+
+
+def _fault_answer() -> dict[str, Schema]:
+    """The fields of a rule that answers (error, throttle)."""
+    header_name = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+    return {
+        "code": nullable(string(minLength=1)),
+        "body": ANY,
+        "headers": {
+            "type": "object",
+            "propertyNames": {"pattern": header_name},
+            "additionalProperties": {"type": "string", "pattern": "^[\t\x20-\x7e\xa0-\xff]*$"},
+        },
     }

@@ -213,38 +213,42 @@ class _Pieces:
 
     def obj(self, pos: int, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        pos = self.skip(pos)
-        if self.text.startswith("}", pos):
-            self.pos = pos + 1
-            return out
-        while True:
-            if not self.text.startswith('"', pos):
-                raise self.fail("a property name in double quotes", pos)
-            key, pos = self.decode(pos)
-            pos = self.skip(pos)
-            if not self.text.startswith(":", pos):
-                raise self.fail("':'", pos)
-            out[key] = self.value(self.skip(pos + 1), depth + 1)
-            pos = self.skip(self.pos)
-            if self.text.startswith("}", pos):
-                self.pos = pos + 1
-                return out
-            if not self.text.startswith(",", pos):
-                raise self.fail("',' or '}'", pos)
-            pos = self.skip(pos + 1)
+        at: int | None = self.first_item(pos, "}")
+        while at is not None:
+            if not self.text.startswith('"', at):
+                raise self.fail("a property name in double quotes", at)
+            key, at = self.decode(at)
+            at = self.skip(at)
+            if not self.text.startswith(":", at):
+                raise self.fail("':'", at)
+            out[key] = self.value(self.skip(at + 1), depth + 1)
+            at = self.next_item("}")
+        return out
 
     def array(self, pos: int, depth: int) -> list[Any]:
         out: list[Any] = []
+        at = self.first_item(pos, "]")
+        while at is not None:
+            out.append(self.value(at, depth + 1))
+            at = self.next_item("]")
+        return out
+
+    def first_item(self, pos: int, close: str) -> int | None:
+        """Just inside a container: where its first item starts, or None (and
+        ``self.pos`` past ``close``) when it is empty."""
         pos = self.skip(pos)
-        if self.text.startswith("]", pos):
+        if self.text.startswith(close, pos):
             self.pos = pos + 1
-            return out
-        while True:
-            out.append(self.value(pos, depth + 1))
-            pos = self.skip(self.pos)
-            if self.text.startswith("]", pos):
-                self.pos = pos + 1
-                return out
-            if not self.text.startswith(",", pos):
-                raise self.fail("',' or ']'", pos)
-            pos = self.skip(pos + 1)
+            return None
+        return pos
+
+    def next_item(self, close: str) -> int | None:
+        """After an item (ending at ``self.pos``): where the next one starts, or None
+        (and ``self.pos`` past ``close``) when the container ends."""
+        pos = self.skip(self.pos)
+        if self.text.startswith(close, pos):
+            self.pos = pos + 1
+            return None
+        if not self.text.startswith(",", pos):
+            raise self.fail(f"',' or '{close}'", pos)
+        return self.skip(pos + 1)

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from emulator.core.store import BackendError, Json, Row
+from emulator.core.backend import BackendError, Json, Row
 
 SCHEMA_VERSION = 1
 

@@ -10,6 +10,8 @@ into JSON (``to_json``) and back (a loader). That one rule buys three features:
 * snapshots: ``snapshot()``/``restore()`` are the tables as one JSON document.
 
 Per-namespace caches of derived objects (``Namespace.state``) are rebuilt from tables.
+This module owns the set of namespaces and the world's snapshots; a namespace and its
+tables are ``emulator.core.tables``, the backends ``emulator.core.backend``.
 
 A namespace is kept from its first write on: a request with a key nobody wrote for
 (a typo, a scanner trying keys) gets an empty namespace that lives only as long as the
@@ -18,7 +20,7 @@ request holds it, so 20,000 reads with unknown keys leave nothing behind (issue 
 that would make one more raises ``TenantLimitReached``.
 
 With ``--state-url`` the tables are a per-process cache of a shared Redis world
-(``emulator.core.shared_store``, a subclass of these classes); this module stays the
+(``emulator.core.shared.store``, a subclass of these classes); this module stays the
 in-memory (and SQLite) implementation, and its read path pays nothing for that.
 """
 
@@ -26,19 +28,13 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, TypeVar
 
-Json = dict[str, Any]
+from emulator.core.backend import Backend, Json, MemoryBackend, Row
+from emulator.core.tables import Namespace
 
-
-class Record(Protocol):
-    def to_json(self) -> Json: ...
-
-
-R = TypeVar("R", bound=Record)
-S = TypeVar("S")
 T = TypeVar("T")
 
 
@@ -51,202 +47,6 @@ class TenantLimitReached(Exception):
             f"this emulator holds data for at most {limit} API keys (max_tenants); "
             "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
         )
-
-
-Row = tuple[str, str, str, Json]  # tenant, table, key, value
-
-
-class BackendError(RuntimeError):
-    """A write the backend could not make (a full disk, a lost server).
-
-    The request answers 503 and ``Store.reload(tenant)`` puts memory back to what
-    storage holds, so nothing shows that was not kept. ``tenant``: whose write it was
-    (None: a world-wide write).
-    """
-
-    def __init__(self, message: str, tenant: str | None) -> None:
-        super().__init__(message)
-        self.tenant = tenant
-
-
-class Backend(Protocol):
-    """Where table rows are kept between runs.
-
-    ``load`` yields rows in the order they were first put (a re-put keeps its place),
-    because tables are ordered and list endpoints answer in that order. ``meta`` is a
-    small key -> JSON map for world facts that are not rows (the seed, the clock).
-    """
-
-    persistent: bool
-
-    def put(self, tenant: str, table: str, key: str, value: Json) -> None: ...
-
-    def delete(self, tenant: str, table: str, key: str) -> None: ...
-
-    def clear(self, tenant: str | None) -> None: ...
-
-    def replace(
-        self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
-    ) -> None:
-        """Atomically: drop every row (or one tenant's), write ``rows``, set ``meta``."""
-        ...
-
-    def load(self, tenant: str | None = None) -> Iterator[Row]:
-        """Every row (or one tenant's), in first-put order."""
-        ...
-
-    def get_meta(self, key: str) -> Json | None: ...
-
-    def put_meta(self, key: str, value: Json) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class MemoryBackend:
-    """Keeps nothing: state lives and dies with the process (the default)."""
-
-    persistent = False
-
-    def put(self, tenant: str, table: str, key: str, value: Json) -> None:
-        return None
-
-    def delete(self, tenant: str, table: str, key: str) -> None:
-        return None
-
-    def clear(self, tenant: str | None) -> None:
-        return None
-
-    def replace(
-        self, rows: Iterable[Row], meta: Mapping[str, Json], tenant: str | None = None
-    ) -> None:
-        return None
-
-    def load(self, tenant: str | None = None) -> Iterator[Row]:
-        return iter(())
-
-    def get_meta(self, key: str) -> Json | None:
-        return None
-
-    def put_meta(self, key: str, value: Json) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class Table(Generic[R]):
-    """An ordered mapping of key -> record, written through to the backend."""
-
-    def __init__(self, owner: Namespace, name: str, backend: Backend) -> None:
-        self.tenant = owner.tenant
-        self.name = name
-        self._owner = owner
-        self._backend = backend
-        self._rows: dict[str, R] = {}
-
-    def get(self, key: str) -> R | None:
-        return self._rows.get(key)
-
-    def peek(self, key: str) -> R | None:
-        """``get`` for bookkeeping: a shared store does not count it as a read."""
-        return self._rows.get(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def keys(self) -> list[str]:
-        return list(self._rows)
-
-    def values(self) -> list[R]:
-        return list(self._rows.values())
-
-    def put(self, key: str, row: R) -> None:
-        """Store (or re-store after mutating) a row; durable once this returns."""
-        if not self._owner.kept:
-            self._owner.keep()  # may raise TenantLimitReached: then nothing changed
-        self._rows[key] = row
-        if self._backend.persistent:
-            self._backend.put(self.tenant, self.name, key, row.to_json())
-
-    def delete(self, key: str) -> None:
-        if self._rows.pop(key, None) is not None and self._backend.persistent:
-            self._backend.delete(self.tenant, self.name, key)
-
-    def dump(self) -> dict[str, Json]:
-        return {key: row.to_json() for key, row in self._rows.items()}
-
-
-class _Counter:
-    __slots__ = ("value",)
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def to_json(self) -> Json:
-        return {"value": self.value}
-
-
-class Namespace:
-    """Everything one API key owns.
-
-    ``kept`` is False until the first write: the store holds such a namespace only
-    weakly, so an API key that only ever read leaves nothing behind.
-    """
-
-    def __init__(
-        self,
-        tenant: str,
-        backend: Backend,
-        pending: dict[str, dict[str, Json]],
-        keep: Callable[[Namespace], None] | None = None,
-    ) -> None:
-        self.tenant = tenant
-        self._backend = backend
-        self._pending = pending  # rows loaded from the backend, decoded on first use
-        self._tables: dict[str, Table[Any]] = {}
-        self._states: dict[type[Any], Any] = {}
-        self._keep = keep
-        self.kept = keep is None or bool(pending)
-
-    def keep(self) -> None:
-        """The first write: from now on the store holds this namespace for good."""
-        if self._keep is not None:
-            self._keep(self)
-        self.kept = True
-
-    def table(self, name: str, loader: Callable[[Json], R]) -> Table[R]:
-        """The table called ``name``, created (and hydrated from storage) on first use."""
-        existing = self._tables.get(name)
-        if existing is not None:
-            return existing
-        table: Table[R] = Table(self, name, self._backend)
-        for key, raw in self._pending.pop(name, {}).items():
-            table._rows[key] = loader(raw)
-        self._tables[name] = table
-        return table
-
-    def state(self, factory: Callable[[Namespace], S], key: type[S]) -> S:
-        """A per-namespace object built once from this namespace (a vendor's state view)."""
-        found = self._states.get(key)
-        if found is None:
-            found = self._states[key] = factory(self)
-        return found
-
-    def next_id(self, name: str) -> int:
-        """A persisted per-namespace counter: 1, 2, 3, ... for reproducible ids."""
-        counters = self.table("_counters", lambda raw: _Counter(int(raw["value"])))
-        counter = counters.get(name) or _Counter(0)
-        counter.value += 1
-        counters.put(name, counter)
-        return counter.value
-
-    def dump(self) -> dict[str, dict[str, Json]]:
-        out = {name: dict(rows) for name, rows in self._pending.items()}
-        out.update({name: table.dump() for name, table in self._tables.items()})
-        return {name: rows for name, rows in sorted(out.items()) if rows}
 
 
 class Store:
@@ -305,14 +105,7 @@ class Store:
         what storage refused. A no-op without a persistent backend."""
         if not self.backend.persistent:
             return
-        if tenant is None:
-            self._namespaces.clear()
-            self._unwritten.clear()
-            self._pending = {}
-        else:
-            self._namespaces.pop(tenant, None)
-            self._unwritten.pop(tenant, None)
-            self._pending.pop(tenant, None)
+        self._forget(tenant)
         for name, table, key, value in self.backend.load(tenant):
             self._pending.setdefault(name, {}).setdefault(table, {})[key] = value
 
@@ -328,10 +121,14 @@ class Store:
         """Forget everything, or everything one API key made (storage first: a clear
         the backend refuses leaves memory as it was)."""
         self.backend.clear(tenant)
+        self._forget(tenant)
+
+    def _forget(self, tenant: str | None) -> None:
+        """Drop what memory holds of one tenant (None: of everyone)."""
         if tenant is None:
             self._namespaces.clear()
             self._unwritten.clear()
-            self._pending.clear()
+            self._pending = {}
         else:
             self._namespaces.pop(tenant, None)
             self._unwritten.pop(tenant, None)
@@ -406,14 +203,10 @@ class Store:
 
     def apply_restore(self, prepared: PreparedRestore) -> None:
         """Make the prepared world the one in memory (after ``write_restore``)."""
+        self._forget(prepared.tenant)
         if prepared.tenant is not None:
-            self._namespaces.pop(prepared.tenant, None)
-            self._unwritten.pop(prepared.tenant, None)
-            self._pending.pop(prepared.tenant, None)
             self._pending.update(prepared.tenants)
             return
-        self._namespaces.clear()
-        self._unwritten.clear()
         self._pending = prepared.tenants
         self.seed = prepared.seed
 

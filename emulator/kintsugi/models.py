@@ -24,7 +24,7 @@ from typing import Any, Literal
 from emulator.audio import VoiceProfile
 from emulator.core.lifecycle import Progress, ProgressionPolicy
 from emulator.core.randomness import digest
-from emulator.core.store import Namespace, Table
+from emulator.core.tables import Namespace, Table
 from emulator.kintsugi.errors import (
     ConsentNotProvided,
     ExistentSession,

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from emulator import __version__
 from emulator.app import create_app
 from emulator.core.secrets import mask
-from emulator.core.store import Namespace
+from emulator.core.tables import Namespace
 from emulator.settings import Settings
 
 

@@ -21,7 +21,7 @@ from emulator.app import create_app
 from emulator.core.lifecycle import Progress
 from emulator.core.runtime import Runtime, runtime
 from emulator.core.secrets import mask
-from emulator.core.store import Namespace, Table
+from emulator.core.tables import Namespace, Table
 from emulator.settings import AsleepSettings, KintsugiSettings, Settings
 
 K1 = {"x-api-key": "k1"}

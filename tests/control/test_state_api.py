@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from emulator.app import create_app
 from emulator.core.runtime import Runtime
 from emulator.core.secrets import mask
-from emulator.core.store import Namespace
+from emulator.core.tables import Namespace
 from emulator.settings import KintsugiSettings, Settings
 from tests.support.wavs import mel_npy, noise_wav
 

@@ -16,15 +16,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.core.faults import (
-    MAX_LATENCY_MS,
-    DroppedConnection,
-    FaultError,
-    FaultRule,
-    Faults,
-    Latency,
-    fires,
-)
+from emulator.core.fault_middleware import DroppedConnection
+from emulator.core.fault_rules import MAX_LATENCY_MS, FaultError, FaultRule, Latency
+from emulator.core.faults import Faults, fires
 from emulator.core.runtime import runtime
 from emulator.core.secrets import mask
 from emulator.settings import Settings

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from emulator.core.shared.db import SharedDB
 from emulator.core.shared.store import SharedStore
 from emulator.core.shared.transaction import Conflict, Transaction, Unavailable, active
-from emulator.core.store import Namespace, Table
+from emulator.core.tables import Namespace, Table
 from tests.support.redis import RedisServer
 
 

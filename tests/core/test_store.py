@@ -6,7 +6,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.core.store import Namespace, Store
+from emulator.core.store import Store
+from emulator.core.tables import Namespace
 
 
 @dataclass

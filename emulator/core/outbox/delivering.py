@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from emulator.core.outbox.records import Attempt, Delivery, Status, encode_body
 from emulator.core.outbox.schedule import WebhookSettings, backoff_delay
@@ -24,6 +24,18 @@ if TYPE_CHECKING:
     from emulator.core.outbox.switches import Switches
 
 log = logging.getLogger("emulator.core.outbox")
+
+
+class NewDelivery(TypedDict):
+    """What an event emitter says about a delivery (``DeliveryLoop.submit``)."""
+
+    api_key: str
+    session_id: str
+    user_id: str
+    event: str
+    url: str
+    body: Mapping[str, Any] | bytes
+    headers: Mapping[str, str]
 
 
 class Handover(Exception):
@@ -97,29 +109,9 @@ class DeliveryLoop:
             redelivery_of=redelivery_of,
         )
 
-    def submit(
-        self,
-        *,
-        api_key: str,
-        session_id: str,
-        user_id: str,
-        event: str,
-        url: str,
-        body: Mapping[str, Any] | bytes,
-        headers: Mapping[str, str],
-    ) -> Delivery:
+    def submit(self, **fields: Unpack[NewDelivery]) -> Delivery:
         """``enqueue(new_delivery(...))``: what event emitters call."""
-        return self.enqueue(
-            self.new_delivery(
-                api_key=api_key,
-                session_id=session_id,
-                user_id=user_id,
-                event=event,
-                url=url,
-                body=body,
-                headers=headers,
-            )
-        )
+        return self.enqueue(self.new_delivery(**fields))
 
     def redeliver(self, delivery_id: str) -> Delivery:
         """Send a logged delivery again: a new delivery (new id, fresh attempts, same URL,

@@ -41,13 +41,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 from emulator.core.outbox.delivering import DeliveryLoop
 from emulator.core.outbox.http import HttpSender
 from emulator.core.outbox.records import (
     STATUSES,
     Delivery,
+    DeliveryFilters,
     DeliveryLog,
     FailureSwitch,
 )
@@ -73,6 +74,8 @@ class Outbox(DeliveryLoop):
     from another thread (it is handed over to the loop).  Deliveries enqueued before
     ``start`` wait for it.
     """
+
+    flush_poll_seconds: float = _FLUSH_POLL_SECONDS  # how often ``flush`` looks again
 
     def __init__(
         self,
@@ -269,25 +272,9 @@ class Outbox(DeliveryLoop):
     def get(self, delivery_id: str) -> Delivery | None:
         return self.log.get(delivery_id)
 
-    def deliveries(
-        self,
-        *,
-        api_key: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        event: str | None = None,
-        status: str | None = None,
-        limit: int | None = None,
-    ) -> list[Delivery]:
+    def deliveries(self, **filters: Unpack[DeliveryFilters]) -> list[Delivery]:
         """Logged deliveries matching every filter given, oldest first."""
-        return self.log.query(
-            api_key=api_key,
-            session_id=session_id,
-            user_id=user_id,
-            event=event,
-            status=status,
-            limit=limit,
-        )
+        return self.log.query(**filters)
 
     def pending(self, api_key: str | None = None) -> int:
         """Deliveries not finished yet (queued, in flight or waiting to retry)."""
@@ -302,7 +289,7 @@ class Outbox(DeliveryLoop):
         while self.pending(api_key):
             if deadline is not None and time.monotonic() >= deadline:
                 return False
-            await asyncio.sleep(_FLUSH_POLL_SECONDS)
+            await asyncio.sleep(self.flush_poll_seconds)
         return True
 
     def summary(self, api_key: str | None = None) -> dict[str, int]:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypedDict, get_args
 
 Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
@@ -202,6 +202,17 @@ class FailureSwitch:
             "api_key": self.api_key,
             "event": self.event,
         }
+
+
+class DeliveryFilters(TypedDict, total=False):
+    """The filters of ``DeliveryLog.query`` (each None: any)."""
+
+    api_key: str | None
+    session_id: str | None
+    user_id: str | None
+    event: str | None
+    status: str | None
+    limit: int | None
 
 
 class DeliveryLog:

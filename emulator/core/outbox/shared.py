@@ -36,10 +36,8 @@ from emulator.core.outbox.delivering import Handover
 from emulator.core.outbox.http import HttpSender
 from emulator.core.outbox.outbox import Outbox
 from emulator.core.outbox.records import (
-    STATUSES,
     Attempt,
     Delivery,
-    FailureSwitch,
     delivery_doc,
     delivery_from_doc,
 )
@@ -59,7 +57,6 @@ log = logging.getLogger("emulator.core.outbox")
 
 CLAIM_SECONDS: Final = 0.25  # how often a replica looks for queues nobody holds
 CLAIM_BATCH: Final = 64
-_FLUSH_POLL_SECONDS: Final = 0.02
 
 
 class SharedOutbox(Outbox):
@@ -68,6 +65,8 @@ class SharedOutbox(Outbox):
     An ``Outbox`` to its users; none of the one-process machinery (its queues, its
     log, which only keeps the capacity the control API shows) is used.
     """
+
+    flush_poll_seconds = 0.02  # each look at what is pending is a round trip to Redis
 
     def __init__(
         self,
@@ -279,9 +278,8 @@ class SharedOutbox(Outbox):
         """Nothing is abandoned: the delivery stays pending for the next holder."""
 
     # ------------------------------------------------------------------ inspection
-    def get(self, delivery_id: str) -> Delivery | None:
-        return self.log.get(delivery_id)
-
+    # get, deliveries, flush, summary and the failure switches are Outbox's, over
+    # the shared log and switches.
     def pending(self, api_key: str | None = None) -> int:
         queues = self.db.run(self.db.client.hvals, PREFIX + "cb:open")
         if api_key is None:
@@ -289,31 +287,7 @@ class SharedOutbox(Outbox):
         mine = f"{api_key}{SEP}".encode()
         return sum(1 for q in queues if q.startswith(mine))
 
-    async def flush(self, timeout: float | None = None, *, api_key: str | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.pending(api_key):
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(_FLUSH_POLL_SECONDS)
-        return True
-
-    def summary(self, api_key: str | None = None) -> dict[str, int]:
-        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
-        for d in self.log.values():
-            if api_key in (None, d.api_key):
-                counts[d.status] += 1
-        return counts
-
     # ------------------------------------------------------------------ switches, clearing
-    def set_failure_switch(self, switch: FailureSwitch) -> FailureSwitch:
-        return self.switches.set(switch)
-
-    def clear_failure_switch(self, api_key: str | None = None) -> bool:
-        return self.switches.clear(api_key)
-
-    def failure_switches(self) -> list[FailureSwitch]:
-        return self.switches.all()
-
     def clear(self, api_key: str | None = None) -> int:
         """Forget finished deliveries (all, or one tenant's); pending ones stay."""
         return int(self._script("forget", api_key or "", "1"))

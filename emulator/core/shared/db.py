@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.backend import Json, Row
 from emulator.core.shared import scripts as redisdb
 from emulator.core.shared.aio import ReplyError, Stamps
 from emulator.core.shared.scripts import PREFIX, SEP, Scripts, decode
 from emulator.core.shared.transaction import Unavailable
 from emulator.core.shared.wire import (
-    NamespaceWrites,
+    CommitBatch,
     Stamp,
     Synced,
     cap_message,
@@ -32,7 +33,6 @@ from emulator.core.shared.wire import (
     encode,
     stamp_of,
 )
-from emulator.core.store import Json, Row
 
 if TYPE_CHECKING:
     import redis
@@ -198,29 +198,17 @@ class SharedDB:
             for f, v, n, o in zip(fields, values, versions, orders, strict=True)
         ]
 
-    def commit(
-        self,
-        namespaces: list[NamespaceWrites],
-        deliveries: list[tuple[str, str, str, str]],
-        max_tenants: int,
-        log_capacity: int,
-    ) -> list[int] | None:
+    def commit(self, batch: CommitBatch) -> list[int] | None:
         """Seq per namespace, None on a conflict; Unavailable past the tenant cap."""
-        args = commit_args(namespaces, deliveries, max_tenants, log_capacity)
-        return commit_reply(self._call(self.scripts.commit, args), max_tenants)
+        reply = self._call(self.scripts.commit, commit_args(batch))
+        return commit_reply(reply, batch.max_tenants)
 
-    async def commit_async(
-        self,
-        namespaces: list[NamespaceWrites],
-        deliveries: list[tuple[str, str, str, str]],
-        max_tenants: int,
-        log_capacity: int,
-    ) -> list[int] | None:
+    async def commit_async(self, batch: CommitBatch) -> list[int] | None:
         """``commit`` without blocking the event loop, where the URL allows (``aio``)."""
         stamps = self._stamps
         if stamps is None or stamps.unusable:
-            return self.commit(namespaces, deliveries, max_tenants, log_capacity)
-        args = commit_args(namespaces, deliveries, max_tenants, log_capacity)
+            return self.commit(batch)
+        args = commit_args(batch)
         packed = self._fast.pack_command("EVALSHA", self.scripts.commit.sha, 0, *args)  # type: ignore[no-untyped-call]
         try:
             reply = await stamps.send(b"".join(packed))
@@ -228,14 +216,14 @@ class SharedDB:
             if "NOSCRIPT" not in str(exc):
                 raise
             # Redis lost its scripts (restart, SCRIPT FLUSH): the blocking client loads it.
-            return self.commit(namespaces, deliveries, max_tenants, log_capacity)
+            return self.commit(batch)
         except (ConnectionError, OSError) as exc:
             if not stamps.usable:
-                return self.commit(namespaces, deliveries, max_tenants, log_capacity)
+                return self.commit(batch)
             raise Unavailable(
                 f"the shared state store at {self.where} is unreachable: {exc}"
             ) from None
-        return commit_reply(reply, max_tenants)
+        return commit_reply(reply, batch.max_tenants)
 
     def next_id(self, tenant: str, field: str, max_tenants: int = 0) -> tuple[int, int]:
         n, seq = self._call(self.scripts.next_id, [PREFIX, tenant, field, max_tenants])

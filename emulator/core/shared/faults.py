@@ -15,7 +15,8 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any, Final
 
-from emulator.core.faults import FaultRule, Faults
+from emulator.core.fault_rules import FaultRule
+from emulator.core.faults import Faults
 from emulator.core.shared.scripts import PREFIX
 
 if TYPE_CHECKING:

@@ -119,12 +119,8 @@ class _Gate:
             await self._send(message)
 
 
-class TransactionMiddleware:
-    """Runs each request as a ``Transaction``; re-runs it on a conflict (module doc).
-
-    The innermost middleware: only the router runs again. ``unavailable(path, why)``
-    renders the 503 answered when Redis cannot be used or conflicts never end.
-    """
+class _SharedWorldMiddleware:
+    """A middleware over the shared store; ``unavailable(path, why)`` renders its 503."""
 
     def __init__(
         self,
@@ -135,6 +131,14 @@ class TransactionMiddleware:
         self.app = app
         self.store = store
         self.unavailable = unavailable
+
+
+class TransactionMiddleware(_SharedWorldMiddleware):
+    """Runs each request as a ``Transaction``; re-runs it on a conflict (module doc).
+
+    The innermost middleware: only the router runs again. ``unavailable(path, why)``
+    renders the 503 answered when Redis cannot be used or conflicts never end.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -198,7 +202,7 @@ class TransactionMiddleware:
         return None
 
 
-class FreshnessMiddleware:
+class FreshnessMiddleware(_SharedWorldMiddleware):
     """The outermost middleware with a shared world: bring this process up to date.
 
     One round trip before the journal, the fault rules or a handler look at anything:
@@ -207,16 +211,6 @@ class FreshnessMiddleware:
     (``SharedStore.sync``). The namespace is handed to the request's first transaction
     attempt, so the handler does not ask again.
     """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        store: SharedStore,
-        unavailable: Callable[[str, str], Response],
-    ) -> None:
-        self.app = app
-        self.store = store
-        self.unavailable = unavailable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

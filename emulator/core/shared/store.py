@@ -27,12 +27,14 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from emulator.core.backend import Json
 from emulator.core.shared.db import SharedDB
 from emulator.core.shared.scripts import SEP
 from emulator.core.shared.table import INF, SharedTable
 from emulator.core.shared.transaction import Conflict, Transaction, Write, current
-from emulator.core.shared.wire import NamespaceWrites, Stamp, field
-from emulator.core.store import Json, Namespace, PreparedRestore, R, Store, T, Table, _Counter
+from emulator.core.shared.wire import CommitBatch, NamespaceWrites, Stamp, field
+from emulator.core.store import PreparedRestore, Store, T
+from emulator.core.tables import Namespace, R, Table, _Counter
 
 log = logging.getLogger("emulator.core.shared.store")
 
@@ -262,23 +264,23 @@ class SharedStore(Store):
 
     # ------------------------------------------------------------------ commits
     def commit(self, tx: Transaction) -> None:
-        groups = self._groups(tx)
-        seqs = self.db.commit(
-            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
-        )
-        if seqs is None:
-            raise Conflict()
-        self._committed(list(groups.values()), seqs, tx.writes.values())
+        batch = self._batch(tx)
+        self._applied(tx, batch, self.db.commit(batch))
 
     async def commit_async(self, tx: Transaction) -> None:
         """``commit`` without blocking the event loop (a request's commit)."""
-        groups = self._groups(tx)
-        seqs = await self.db.commit_async(
-            list(groups.values()), tx.deliveries, self.max_tenants, tx.log_capacity
-        )
+        batch = self._batch(tx)
+        self._applied(tx, batch, await self.db.commit_async(batch))
+
+    def _batch(self, tx: Transaction) -> CommitBatch:
+        groups = list(self._groups(tx).values())
+        return CommitBatch(groups, tx.deliveries, self.max_tenants, tx.log_capacity)
+
+    def _applied(self, tx: Transaction, batch: CommitBatch, seqs: list[int] | None) -> None:
+        """What a commit answered: Conflict, or its writes are the cached rows now."""
         if seqs is None:
             raise Conflict()
-        self._committed(list(groups.values()), seqs, tx.writes.values())
+        self._committed(batch.namespaces, seqs, tx.writes.values())
 
     def _groups(self, tx: Transaction) -> dict[str, NamespaceWrites]:
         """The transaction's checks and writes, namespace by namespace."""
@@ -304,7 +306,7 @@ class SharedStore(Store):
             writes.deletes.append(field(name, write.key))
         else:
             writes.puts.append((field(name, write.key), write.text))
-        seqs = self.db.commit([writes], [], self.max_tenants, 0)
+        seqs = self.db.commit(CommitBatch([writes], [], self.max_tenants, 0))
         assert seqs is not None
         self._committed([writes], seqs, [write])
 

@@ -12,8 +12,9 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.backend import Json
 from emulator.core.shared.transaction import Transaction, Write, current
-from emulator.core.store import Json, R, Table
+from emulator.core.tables import R, Table
 
 if TYPE_CHECKING:
     from emulator.core.shared.store import SharedNamespace

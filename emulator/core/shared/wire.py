@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.core.shared.scripts import PREFIX, SEP
 from emulator.core.shared.transaction import Unavailable
+from emulator.core.store import TenantLimitReached
 
 
 @dataclass(slots=True)
@@ -37,15 +38,20 @@ class NamespaceWrites:
     deletes: list[str]
 
 
-def commit_args(
-    namespaces: list[NamespaceWrites],
-    deliveries: list[tuple[str, str, str, str]],
-    max_tenants: int,
-    log_capacity: int,
-) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class CommitBatch:
+    """Everything one commit writes: namespaces' checks and writes, and deliveries."""
+
+    namespaces: list[NamespaceWrites]
+    deliveries: list[tuple[str, str, str, str]]
+    max_tenants: int
+    log_capacity: int
+
+
+def commit_args(batch: CommitBatch) -> list[Any]:
     """``COMMIT``'s arguments (``scripts.COMMIT`` documents their layout)."""
-    args: list[Any] = [PREFIX, max_tenants, len(namespaces)]
-    for ns in namespaces:
+    args: list[Any] = [PREFIX, batch.max_tenants, len(batch.namespaces)]
+    for ns in batch.namespaces:
         args += [ns.tenant, len(ns.checks)]
         for field_name, expected in ns.checks:
             args += [field_name, expected]
@@ -54,8 +60,8 @@ def commit_args(
             args += [field_name, text]
         args.append(len(ns.deletes))
         args += ns.deletes
-    args += [len(deliveries), log_capacity]
-    for delivery in deliveries:
+    args += [len(batch.deliveries), batch.log_capacity]
+    for delivery in batch.deliveries:
         args += delivery
     return args
 
@@ -69,10 +75,7 @@ def commit_reply(reply: Any, max_tenants: int) -> list[int] | None:
 
 
 def cap_message(max_tenants: int) -> str:
-    return (
-        f"this emulator holds data for at most {max_tenants} API keys (max_tenants); "
-        "reset one (POST /_emulator/reset?api_key=...) or raise the limit"
-    )
+    return str(TenantLimitReached(max_tenants))
 
 
 Stamp = tuple[int, str, int, int]  # (config, world token, namespace seq, namespace gen)
