@@ -37,6 +37,8 @@ class ErrorPages:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        # A 404 outside every API says where each one lives.
+        self.control_shape = ControlShape([(v.title, v.prefixes) for v in rt.vendors])
 
     def handlers(self) -> Mapping[Any, ExceptionHandler]:
         return {
@@ -49,7 +51,7 @@ class ErrorPages:
 
     def shape_for(self, path: str) -> ErrorShape:
         vendor = self.rt.vendor_for(path)
-        return vendor.errors if vendor is not None else CONTROL_SHAPE
+        return vendor.errors if vendor is not None else self.control_shape
 
     def unavailable(self, path: str, why: str) -> Response:
         """503 in the addressed API's shape: the tenant cap, or the shared store is down."""

@@ -99,7 +99,7 @@ async def _drop(receive: Receive, rule: FaultRule) -> None:
     method of its request cycle, which holds the asyncio transport. Closing that
     transport (FIN; with ``SO_LINGER=0`` a TCP RST) is the only way found that gives
     the client a connection error rather than a 500, under both httptools and h11,
-    with uvloop or asyncio (verified by tests/test_faults.py). Starting a response and
+    with uvloop or asyncio (verified by tests/core/test_faults.py). Starting a response and
     raising also breaks the connection, but uvicorn logs a traceback per request and
     the client sees a status line first.
     """
