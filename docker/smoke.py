@@ -4,11 +4,11 @@ and its native code runs (a stripped or pruned library fails here, not in a user
 import importlib.util
 import zoneinfo
 
+import hiredis
 import httptools
 import numpy as np
 import pydantic
 import re2
-import hiredis
 import redis
 import redis.asyncio
 import uvloop
