@@ -38,7 +38,10 @@ def test_unaddressed_paths_say_where_the_apis_live(emulator_client: TestClient) 
     r = emulator_client.get("/favicon.ico")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
-    assert "/ai/v1" in r.json()["message"]
+    message = r.json()["message"]
+    assert "Asleep under /ai/ and /data/" in message
+    assert "Kintsugi Voice under /v1/ and /v2/" in message
+    assert "/_emulator" in message
 
 
 def _app_with(routes: list[Route], settings: Settings | None = None) -> Starlette:
