@@ -9,6 +9,9 @@
   process log to their own stderr and cannot fail the session.
   A test that provokes violations on purpose takes the ``contract_violations_expected``
   fixture, which hands it the records and keeps them out of the final verdict.
+* The quick part of the suite: ``python -m pytest -m "not slow"`` leaves out the modules
+  in ``SLOW_MODULES`` (real servers under load, schemathesis, the voice corpus, memory
+  and benchmark runs, the browser) and any test marked ``slow``; CI runs everything.
 * Tests stay on this machine: ``tests.support.network.Guard`` refuses every lookup of,
   and connection to, an address outside 127.0.0.0/8 and ::1, and fails the test that
   tried (installed at import time, before any app or server exists).
@@ -88,6 +91,36 @@ class ContractViolations(logging.Handler):
 
 
 _VIOLATIONS = ContractViolations()
+
+
+# Whole modules that take tens of seconds each (measured with --durations=0; see
+# docs/development.md). A module leaves this list only if it gets fast.
+SLOW_MODULES = frozenset(
+    {
+        "tests/reliability",  # real server processes: soak, replicas, limits, memory
+        "tests/bench/test_command.py",  # the benchmark command end to end
+        "tests/bench/test_inprocess.py",
+        "tests/bench/test_drift.py",  # recording proxy and replays against live servers
+        "tests/control/test_openapi.py",  # schemathesis over every operation
+        "tests/asleep/test_memory.py",  # ten thousand nights
+        "tests/kintsugi/test_voice.py",  # espeak-ng speakers under inaudible edits
+        "tests/kintsugi/test_corpus.py",  # the voice corpus through the HTTP API
+        "tests/inspector/test_browser.py",  # headless Chromium
+        "tests/audio/test_speech.py",  # espeak-ng and sox
+        "tests/audio/test_bench.py",  # the detector benchmark
+        "tests/test_cli.py",  # one interpreter started per case
+        "tests/test_pytest_plugin.py",  # pytest in a subprocess
+        "tests/test_docker.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        if where in SLOW_MODULES or where.split("/", 2)[:2] == ["tests", "reliability"]:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_configure(config: pytest.Config) -> None:
