@@ -196,12 +196,7 @@ class FailureSwitch:
         return self.event is None or self.event == delivery.event
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "remaining": self.remaining,
-            "api_key": self.api_key,
-            "event": self.event,
-        }
+        return asdict(self)
 
 
 class DeliveryFilters(TypedDict, total=False):
