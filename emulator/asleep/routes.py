@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from emulator.asleep import chunks, errors, ids, schemas, timefmt, wiring
 from emulator.asleep.calls import (
@@ -36,6 +36,7 @@ from emulator.asleep.data_routes import average_stats, get_session_v2, get_sessi
 from emulator.asleep.entities import User
 from emulator.asleep.rules import service_profile
 from emulator.core import lazy
+from emulator.core.routing import route_table
 
 if TYPE_CHECKING:
     from emulator.asleep import bodies, validation
@@ -252,18 +253,18 @@ async def delete_session(request: Request) -> Response:
 # --------------------------------------------------------------------------- Data API
 
 
-routes: list[BaseRoute] = [
-    Route("/ai/v1/users", create_user, methods=["POST"]),
-    Route("/ai/v1/users/{user_id}", get_user, methods=["GET"]),
-    Route("/ai/v1/users/{user_id}", update_user, methods=["PUT"]),
-    Route("/ai/v1/users/{user_id}", delete_user, methods=["DELETE"]),
-    Route("/ai/v1/sessions", create_session, methods=["POST"]),
-    Route("/ai/v1/sessions/{session_id}/upload", upload, methods=["POST"]),
-    Route("/ai/v1/sessions/{session_id}/close", close, methods=["POST"]),
-    Route("/ai/v1/sessions/{session_id}/end", close, methods=["POST"]),
-    Route("/ai/v1/sessions/{session_id}", delete_session, methods=["DELETE"]),
-    Route("/data/v3/sessions/{session_id}", get_session_v3, methods=["GET"]),
-    Route("/data/v2/sessions/{session_id}", get_session_v2, methods=["GET"]),
-    Route("/data/v1/sessions", list_sessions, methods=["GET"]),
-    Route("/data/v1/users/{user_id}/average-stats", average_stats, methods=["GET"]),
-]
+routes: list[BaseRoute] = route_table(
+    {
+        "/ai/v1/users": {"POST": create_user},
+        "/ai/v1/users/{user_id}": {"GET": get_user, "PUT": update_user, "DELETE": delete_user},
+        "/ai/v1/sessions": {"POST": create_session},
+        "/ai/v1/sessions/{session_id}/upload": {"POST": upload},
+        "/ai/v1/sessions/{session_id}/close": {"POST": close},
+        "/ai/v1/sessions/{session_id}/end": {"POST": close},
+        "/ai/v1/sessions/{session_id}": {"DELETE": delete_session},
+        "/data/v3/sessions/{session_id}": {"GET": get_session_v3},
+        "/data/v2/sessions/{session_id}": {"GET": get_session_v2},
+        "/data/v1/sessions": {"GET": list_sessions},
+        "/data/v1/users/{user_id}/average-stats": {"GET": average_stats},
+    }
+)

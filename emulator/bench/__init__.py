@@ -16,6 +16,7 @@ from dataclasses import asdict
 from emulator.bench import cases, inspector, interference, scaling
 from emulator.bench.progress import Skipped, current
 from emulator.bench.report import Row, save, table
+from emulator.core.config import seconds_between
 from emulator.settings import ConfigError, check_writable_file
 
 CASES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -89,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seconds",
-        type=_seconds,
+        type=seconds_between(1, 3600, ends=True),  # wrk takes whole seconds, at least one
         default=5.0,
         help="duration of each load run (whole seconds, 1-3600)",
     )
@@ -117,13 +118,3 @@ def _at_least(low: int) -> Callable[[str], int]:
         return value
 
     return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 1 <= value <= 3600:  # wrk takes whole seconds, at least one
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 1 and 3600 seconds")
-    return value

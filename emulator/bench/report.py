@@ -30,6 +30,14 @@ class Row:
         return self.value / self.baseline
 
 
+def below(
+    case: str, metric: str, value: float, unit: str, limit: int, *, baseline: float, runs: int
+) -> Row:
+    """A row whose target is a ``value`` under ``limit`` (in ``unit``)."""
+    target = f"< {limit} {unit}"
+    return Row(case, metric, value, unit, baseline, target, value < limit, runs)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 
 from emulator import __version__
-from emulator.core.config import Parser
+from emulator.core.config import Parser, seconds_between
 
 Run = Callable[[argparse.Namespace], int]
 
@@ -38,7 +38,7 @@ def build(serve: Run, health_run: Run) -> argparse.ArgumentParser:
         type=_http_url,
         help="base URL [default: from EMULATOR_ADDRESS_FILE or EMULATOR_PORT]",
     )
-    health.add_argument("--timeout", type=_positive_seconds, default=2.0)
+    health.add_argument("--timeout", type=seconds_between(0, 3600, ends=False), default=2.0)
     health.set_defaults(run=health_run)
 
     sub.add_parser("bench", help="measure speed on this machine (docs/performance.md)")
@@ -123,13 +123,3 @@ def _http_url(text: str) -> str:
     if not text.startswith(("http://", "https://")) or len(text) <= len("https://"):
         raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
     return text
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
-    return value

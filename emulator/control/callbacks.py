@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from emulator.control.access import caller_of
 from emulator.control.params import int_param, json_body, truthy
@@ -47,6 +47,7 @@ from emulator.core.outbox import (
     Outbox,
     iso_time,
 )
+from emulator.core.routing import route_table
 from emulator.core.runtime import runtime
 from emulator.core.secrets import SECRET_HEADERS, key_matches, mask, mask_header, masked, resolve
 
@@ -264,13 +265,16 @@ def _nullable_str(body: dict[str, Any], name: str) -> str | None:
 
 
 # Literal paths first: /callbacks/failures and /callbacks/flush are not delivery ids.
-routes: list[BaseRoute] = [
-    Route("/callbacks", list_callbacks, methods=["GET"]),
-    Route("/callbacks", clear_callbacks, methods=["DELETE"]),
-    Route("/callbacks/failures", get_failures, methods=["GET"]),
-    Route("/callbacks/failures", put_failures, methods=["PUT"]),
-    Route("/callbacks/failures", delete_failures, methods=["DELETE"]),
-    Route("/callbacks/flush", flush_callbacks, methods=["POST"]),
-    Route("/callbacks/{delivery_id}", get_callback, methods=["GET"]),
-    Route("/callbacks/{delivery_id}/redeliver", redeliver_callback, methods=["POST"]),
-]
+routes: list[BaseRoute] = route_table(
+    {
+        "/callbacks": {"GET": list_callbacks, "DELETE": clear_callbacks},
+        "/callbacks/failures": {
+            "GET": get_failures,
+            "PUT": put_failures,
+            "DELETE": delete_failures,
+        },
+        "/callbacks/flush": {"POST": flush_callbacks},
+        "/callbacks/{delivery_id}": {"GET": get_callback},
+        "/callbacks/{delivery_id}/redeliver": {"POST": redeliver_callback},
+    }
+)

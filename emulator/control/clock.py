@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from emulator.control.endpoints import check_clock_range
 from emulator.control.params import json_body
@@ -24,6 +24,7 @@ from emulator.core.clock import parse_instant
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.lifecycle import MODES, ProgressionPolicy
+from emulator.core.routing import route_table
 from emulator.core.runtime import Runtime, runtime
 from emulator.core.secrets import masked
 
@@ -175,10 +176,10 @@ async def advance(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [
-    Route("/clock", get_clock, methods=["GET"]),
-    Route("/clock", change_clock, methods=["POST"]),
-    Route("/progression", get_progression, methods=["GET"]),
-    Route("/progression", put_progression, methods=["PUT"]),
-    Route("/advance", advance, methods=["POST"]),
-]
+routes: list[BaseRoute] = route_table(
+    {
+        "/clock": {"GET": get_clock, "POST": change_clock},
+        "/progression": {"GET": get_progression, "PUT": put_progression},
+        "/advance": {"POST": advance},
+    }
+)

@@ -32,7 +32,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.requests import Request
@@ -63,13 +63,7 @@ class Violation:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "operation": self.operation,
-            "status": self.status,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -17,12 +17,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from emulator import __version__
 from emulator.control.params import int_param, truthy
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
+from emulator.core.routing import route_table
 from emulator.core.runtime import runtime
 from emulator.core.secrets import mask, masked
 
@@ -309,12 +310,13 @@ def check_clock_range(timestamp: float) -> None:
         )
 
 
-routes: list[BaseRoute] = [
-    Route("/health", health, methods=["GET"]),
-    Route("/reset", reset, methods=["POST"]),
-    Route("/requests", list_requests, methods=["GET"]),
-    Route("/requests", clear_requests, methods=["DELETE"]),
-    Route("/requests/{entry_id}", get_request, methods=["GET"]),
-    Route("/scenarios", list_scenarios, methods=["GET"]),
-    Route("/tenants", list_tenants, methods=["GET"]),
-]
+routes: list[BaseRoute] = route_table(
+    {
+        "/health": {"GET": health},
+        "/reset": {"POST": reset},
+        "/requests": {"GET": list_requests, "DELETE": clear_requests},
+        "/requests/{entry_id}": {"GET": get_request},
+        "/scenarios": {"GET": list_scenarios},
+        "/tenants": {"GET": list_tenants},
+    }
+)

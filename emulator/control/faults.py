@@ -18,12 +18,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from emulator.control.params import json_body
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.fault_rules import FaultError, FaultRule
+from emulator.core.routing import route_table
 from emulator.core.runtime import runtime
 from emulator.core.secrets import key_matches, mask, masked, resolve
 
@@ -144,11 +145,14 @@ def _no_rule(rule_id: str) -> ControlError:
     return ControlError(f"no fault rule {rule_id!r}", status_code=404, error_code="not_found")
 
 
-routes: list[BaseRoute] = [
-    Route("/faults", list_faults, methods=["GET"]),
-    Route("/faults", replace_faults, methods=["PUT"]),
-    Route("/faults", add_fault, methods=["POST"]),
-    Route("/faults", clear_faults, methods=["DELETE"]),
-    Route("/faults/{rule_id}", get_fault, methods=["GET"]),
-    Route("/faults/{rule_id}", delete_fault, methods=["DELETE"]),
-]
+routes: list[BaseRoute] = route_table(
+    {
+        "/faults": {
+            "GET": list_faults,
+            "PUT": replace_faults,
+            "POST": add_fault,
+            "DELETE": clear_faults,
+        },
+        "/faults/{rule_id}": {"GET": get_fault, "DELETE": delete_fault},
+    }
+)

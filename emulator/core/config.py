@@ -16,6 +16,7 @@ import dataclasses
 import math
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Literal, NoReturn, get_args, get_origin
 
 TRUE = ("1", "true", "yes", "on")
@@ -27,6 +28,22 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
+def seconds_between(low: int, high: int, *, ends: bool) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from ``low`` to ``high``, the ends included
+    when ``ends``, excluded otherwise."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not (low <= value <= high if ends else low < value < high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low} and {high} seconds")
+        return value
+
+    return parse
 
 
 def field_names(cls: type[Any]) -> list[str]:

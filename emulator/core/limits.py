@@ -85,22 +85,14 @@ class BodyPolicy:
     shape: ErrorShape
 
 
+@dataclass(eq=False)
 class BodyLimitMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        limit_for: Callable[[str], BodyPolicy],
-        render: Render,
-        body_timeout: float,
-        body_deadline: float,
-        budget: BodyBudget,
-    ) -> None:
-        self.app = app
-        self.limit_for = limit_for
-        self.render = render
-        self.body_timeout = body_timeout
-        self.body_deadline = body_deadline
-        self.budget = budget
+    app: ASGIApp
+    limit_for: Callable[[str], BodyPolicy]
+    render: Render
+    body_timeout: float
+    body_deadline: float
+    budget: BodyBudget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -20,7 +20,7 @@ to ``GET /_emulator/state`` went missing from it. A literal path is its own reso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -29,6 +29,18 @@ from starlette.types import Receive, Scope, Send
 
 # Distinct keys kept; a client sending endless made-up paths must not grow memory.
 MAX_KEYS = 512
+
+# A module's routes as a table: path -> {method: endpoint}, in the order they are tried.
+RouteTable = Mapping[str, Mapping[str, Callable[..., Any]]]
+
+
+def route_table(table: RouteTable) -> list[BaseRoute]:
+    """One ``Route`` a (path, method) of ``table``, in the table's order."""
+    return [
+        Route(path, endpoint, methods=[method])
+        for path, endpoints in table.items()
+        for method, endpoint in endpoints.items()
+    ]
 
 
 def route_path(scope: Scope) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, TypedDict, get_args
+from typing import Any, Final, Literal, TypedDict, Unpack, get_args
 
 Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
@@ -196,12 +196,7 @@ class FailureSwitch:
         return self.event is None or self.event == delivery.event
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "remaining": self.remaining,
-            "api_key": self.api_key,
-            "event": self.event,
-        }
+        return asdict(self)
 
 
 class DeliveryFilters(TypedDict, total=False):
@@ -242,28 +237,12 @@ class DeliveryLog:
     def values(self) -> list[Delivery]:
         return list(self._items.values())
 
-    def query(
-        self,
-        *,
-        api_key: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        event: str | None = None,
-        status: str | None = None,
-        limit: int | None = None,
-    ) -> list[Delivery]:
-        found: Iterable[Delivery] = self.values()
-        if api_key is not None:
-            found = (d for d in found if d.api_key == api_key)
-        if session_id is not None:
-            found = (d for d in found if d.session_id == session_id)
-        if user_id is not None:
-            found = (d for d in found if d.user_id == user_id)
-        if event is not None:
-            found = (d for d in found if d.event == event)
-        if status is not None:
-            found = (d for d in found if d.status == status)
-        result = list(found)
+    def query(self, **filters: Unpack[DeliveryFilters]) -> list[Delivery]:
+        """The deliveries whose fields equal every filter given (None: any), oldest first;
+        with ``limit`` the newest ``limit`` of them."""
+        limit = filters.pop("limit", None)
+        wanted = [(name, value) for name, value in filters.items() if value is not None]
+        result = [d for d in self.values() if all(getattr(d, n) == v for n, v in wanted)]
         return result[-limit:] if limit else result
 
     def remove(self, predicate: Callable[[Delivery], bool]) -> int:
