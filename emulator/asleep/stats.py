@@ -56,7 +56,7 @@ RenderTime = Callable[[datetime], str]
 
 
 class BreathingPattern(StrEnum):
-    """v3 ``breathing_pattern`` values (seed 001 §2.1.6)."""
+    """v3 ``breathing_pattern`` values (seed 001 §2.1.6), one per AHI band, mildest first."""
 
     STABLE_BREATH = "STABLE_BREATH"
     MILDLY_UNSTABLE_BREATH = "MILDLY_UNSTABLE_BREATH"
@@ -65,7 +65,8 @@ class BreathingPattern(StrEnum):
 
 
 class LegacyBreathingPattern(StrEnum):
-    """v1.0-era (``/data/v2``) ``breathing_pattern`` values (seed 000 §1.3.3)."""
+    """v1.0-era (``/data/v2``) ``breathing_pattern`` values (seed 000 §1.3.3), one per
+    AHI band, mildest first."""
 
     VERY_STABLE = "VERY_STABLE"
     STABLE = "STABLE"
@@ -121,22 +122,12 @@ def _band(breathing_index: float) -> int:
 
 def breathing_pattern_for(breathing_index: float) -> BreathingPattern:
     """v3 ``breathing_pattern`` of a ``breathing_index`` (INFERRED AHI bands)."""
-    return (
-        BreathingPattern.STABLE_BREATH,
-        BreathingPattern.MILDLY_UNSTABLE_BREATH,
-        BreathingPattern.MODERATELY_UNSTABLE_BREATH,
-        BreathingPattern.SEVERELY_UNSTABLE_BREATH,
-    )[_band(breathing_index)]
+    return tuple(BreathingPattern)[_band(breathing_index)]
 
 
 def legacy_breathing_pattern_for(breathing_index: float) -> LegacyBreathingPattern:
     """v1.0 ``breathing_pattern`` of an ``estimated_ahi`` (INFERRED, same bands)."""
-    return (
-        LegacyBreathingPattern.VERY_STABLE,
-        LegacyBreathingPattern.STABLE,
-        LegacyBreathingPattern.UNSTABLE,
-        LegacyBreathingPattern.VERY_UNSTABLE,
-    )[_band(breathing_index)]
+    return tuple(LegacyBreathingPattern)[_band(breathing_index)]
 
 
 def sleep_index_for(
