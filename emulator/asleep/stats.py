@@ -55,8 +55,10 @@ StageInput: TypeAlias = "Sequence[int] | npt.NDArray[np.integer[Any]]"
 RenderTime = Callable[[datetime], str]
 
 
+# The two breathing_pattern enums list one value per AHI band, mildest first (their
+# docstrings are the OpenAPI descriptions).
 class BreathingPattern(StrEnum):
-    """v3 ``breathing_pattern`` values (seed 001 §2.1.6), one per AHI band, mildest first."""
+    """v3 ``breathing_pattern`` values (seed 001 §2.1.6)."""
 
     STABLE_BREATH = "STABLE_BREATH"
     MILDLY_UNSTABLE_BREATH = "MILDLY_UNSTABLE_BREATH"
@@ -65,8 +67,7 @@ class BreathingPattern(StrEnum):
 
 
 class LegacyBreathingPattern(StrEnum):
-    """v1.0-era (``/data/v2``) ``breathing_pattern`` values (seed 000 §1.3.3), one per
-    AHI band, mildest first."""
+    """v1.0-era (``/data/v2``) ``breathing_pattern`` values (seed 000 §1.3.3)."""
 
     VERY_STABLE = "VERY_STABLE"
     STABLE = "STABLE"
