@@ -11,19 +11,17 @@ from typing import Any, Final
 
 from emulator.asleep.peculiarities import SessionState
 from emulator.core.openapi import (
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
     control_error,
+    control_op,
     enum,
     integer,
     json_response,
     nullable,
     number,
     obj,
-    op,
     page_parameters,
     paged,
     path_param,
@@ -42,7 +40,7 @@ _err = control_error
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
-    return op(op_id, summary, SOURCE, *entries, tag=CONTROL_TAG, security=NO_SECURITY, **kwargs)
+    return control_op(op_id, summary, SOURCE, *entries, **kwargs)
 
 
 def _ok(text: str, schema: Schema) -> tuple[int, Schema]:

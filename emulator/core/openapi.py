@@ -345,6 +345,13 @@ def control_operation(
     if any(p.get("in") == "header" and p.get("name") == "x-api-key" for p in params):
         conflict = "`conflicting_api_key`: the header and an alias disagree"
         entries = (*entries, control_error(400, conflict))
+    return control_op(op_id, summary, source_text, *entries, **extra)
+
+
+def control_op(
+    op_id: str, summary: str, source_text: str, *entries: tuple[int, Schema], **extra: Any
+) -> Schema:
+    """A control-API operation (no API key) answering ``entries``, as given."""
     return op(op_id, summary, source_text, *entries, tag=CONTROL_TAG, security=NO_SECURITY, **extra)
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.core.openapi import (
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
     control_error,
+    control_op,
     control_operation,
     enum,
     integer,
@@ -23,7 +22,6 @@ from emulator.core.openapi import (
     json_response,
     nullable,
     obj,
-    op,
     path_param,
     query,
     string,
@@ -140,15 +138,13 @@ def _session_path() -> dict[str, Any]:
     """``GET /_emulator/kintsugi/sessions/{session_id}`` (docs/inspector.md, browsing)."""
     return {
         "parameters": [path_param("session_id", "A Kintsugi session of this key")],
-        "get": op(
+        "get": control_op(
             "control_kintsugi_session",
             "One session: prediction, audio verdict, feedback",
             "emulator (docs/inspector.md, control API for browsing)",
             (200, json_response("The session", _kintsugi_session())),
             _err(400, "`missing_api_key`, `conflicting_api_key`"),
             _err(404, "`not_found`"),
-            tag=CONTROL_TAG,
-            security=NO_SECURITY,
             parameters=_KEY,
         ),
     }
