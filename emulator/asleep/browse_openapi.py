@@ -11,25 +11,22 @@ from typing import Any, Final
 
 from emulator.asleep.peculiarities import SessionState
 from emulator.core.openapi import (
-    CONTROL_ERROR,
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
+    control_error,
+    control_op,
     enum,
     integer,
     json_response,
     nullable,
     number,
     obj,
-    operation,
     page_parameters,
     paged,
     path_param,
     query,
     ref,
-    responses,
     string,
     tenant_parameters,
 )
@@ -39,20 +36,11 @@ _STATES: Final = tuple(state.value for state in SessionState)
 _OBJECT: Final[Schema] = {"type": "object"}
 
 
-def _err(status: int, text: str) -> tuple[int, Schema]:
-    return status, json_response(text, ref(CONTROL_ERROR))
+_err = control_error
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=CONTROL_TAG,
-        security=NO_SECURITY,
-        responses=responses(*entries),
-        source_text=SOURCE,
-        **kwargs,
-    )
+    return control_op(op_id, summary, SOURCE, *entries, **kwargs)
 
 
 def _ok(text: str, schema: Schema) -> tuple[int, Schema]:

@@ -17,10 +17,10 @@ from emulator.asleep.peculiarities import SessionState
 from emulator.asleep.profiles import Profile
 from emulator.asleep.settings import CADENCES, WEBHOOK_VERSIONS
 from emulator.core.openapi import (
-    CONTROL_ERROR,
     Schema,
     array,
     boolean,
+    control_error,
     control_operation,
     empty_response,
     enum,
@@ -83,8 +83,7 @@ def _state() -> Schema:
     return enum(tuple(s.value for s in SessionState))
 
 
-def _err(status: int, text: str) -> tuple[int, Schema]:
-    return status, json_response(text, ref(CONTROL_ERROR))
+_err = control_error
 
 
 _UNAUTHORIZED = _err(401, "`unauthorized`: no known x-api-key")

@@ -10,7 +10,7 @@ entities are in ``state``.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.asleep.night import Night, night_from_stages
@@ -45,12 +45,7 @@ class User:
     profile: str | None = None
 
     def to_json(self) -> Json:
-        return {
-            "user_id": self.user_id,
-            "created_at": self.created_at,
-            "metadata": self.metadata,
-            "profile": self.profile,
-        }
+        return {each.name: getattr(self, each.name) for each in fields(self)}
 
     @classmethod
     def from_json(cls, raw: Json) -> User:

@@ -9,31 +9,25 @@ FastAPI's own bodies: ``{"detail": "Not Found"}``, ``{"detail": "Method Not Allo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from emulator.core.errors import EmulatorError
+from emulator.core.errors import EmulatorError, RequestError
 
 
-class AsleepError(EmulatorError):
-    status_code: ClassVar[int] = 400
-    error_code: ClassVar[str] = "bad_request"
+class AsleepError(RequestError):
+    # The documented text of a subclass's condition (``detail=`` in its class line).
+    fixed_detail: ClassVar[str | None] = None
 
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        # The status first: the default message depends on it (a 503 without a
-        # message said "Bad Request").
-        if status_code is not None:
-            self.status_code = status_code  # type: ignore[misc]
-        super().__init__(message, headers=headers)
+    def __init_subclass__(cls, *, status: int | None = None, detail: str | None = None) -> None:
+        super().__init_subclass__(status=status)
+        if detail is not None:
+            cls.fixed_detail = detail
 
     def default_message(self) -> str:
-        return _DEFAULT_DETAIL.get(self.status_code, "Bad Request")
+        # By the status a raise gave (RequestError sets it first: a 503 without a
+        # message once said "Bad Request").
+        return self.fixed_detail or _DEFAULT_DETAIL.get(self.status_code, "Bad Request")
 
     def to_body(self) -> dict[str, Any]:
         return {"detail": self.message}
@@ -86,190 +80,113 @@ class AsleepShape:
 # of the endpoint wins; each line cites its source.
 
 
-class Unauthorized(AsleepError):
+class Unauthorized(AsleepError, status=401, detail="Unauthorized"):
     """Missing or unknown ``x-api-key`` (asleep-api.md §1.4: 401 ``Unauthorized``)."""
 
-    status_code = 401
 
-    def __init__(self) -> None:
-        super().__init__("Unauthorized")
-
-
-class Forbidden(AsleepError):
+class Forbidden(AsleepError, status=403):
     """Plan, rate or quota refusal; the detail is the tenant's ``asleep_denied`` (§1.4)."""
 
-    status_code = 403
 
-
-class InvalidUserIdHeader(AsleepError):
+class InvalidUserIdHeader(AsleepError, status=401, detail="invalid user id"):
     """Missing/empty ``x-user-id`` (asleep-api.md §1.4 common 401 ``invalid user id``)."""
 
-    status_code = 401
 
-    def __init__(self) -> None:
-        super().__init__("invalid user id")
-
-
-class MalformedUserIdHeader(AsleepError):
+class MalformedUserIdHeader(AsleepError, status=400, detail="The format of x-user-id is invalid"):
     """Seed 001 §2.2 (newest docs): 400 ``The format of x-user-id is invalid``."""
 
-    status_code = 400
 
-    def __init__(self) -> None:
-        super().__init__("The format of x-user-id is invalid")
-
-
-class UserNotFound(AsleepError):
+class UserNotFound(AsleepError, status=404):
     """Unknown user; the wording is chosen per endpoint by the caller (§3.2-§3.6, §9.8)."""
 
-    status_code = 404
 
-
-class SessionNotFound(AsleepError):
+class SessionNotFound(AsleepError, status=404):
     """Unknown session; the wording is chosen per endpoint by the caller."""
 
-    status_code = 404
 
-
-class InvalidTimezone(AsleepError):
+class InvalidTimezone(AsleepError, status=400, detail="The invalid timezone is provided"):
     """Seed 001 §2.2 and the v1.0 KR list page: 400 ``The invalid timezone is provided``."""
 
-    status_code = 400
 
-    def __init__(self) -> None:
-        super().__init__("The invalid timezone is provided")
-
-
-class MalformedSessionId(AsleepError):
+class MalformedSessionId(AsleepError, status=400):
     """Seed 001 §2.2: 400 ``The format of sleep session id {id} is not valid``."""
-
-    status_code = 400
 
     def __init__(self, session_id: str) -> None:
         super().__init__(f"The format of sleep session id {session_id} is not valid")
 
 
-class InvalidCallbackUrl(AsleepError):
+class InvalidCallbackUrl(AsleepError, status=400, detail="Invalid callback url"):
     """Current iOS error table: 400 ``Invalid callback url`` (v1.0: ``Not valid callback_url``)."""
 
-    status_code = 400
 
-    def __init__(self) -> None:
-        super().__init__("Invalid callback url")
-
-
-class InvalidStartTime(AsleepError):
+class InvalidStartTime(
+    AsleepError, status=422, detail="Invalid session start time (YYYY-MM-DDTHH:mm:ssz)"
+):
     """v1.0 error table, create session: 422 ``Invalid session start time (...)``."""
 
-    status_code = 422
 
-    def __init__(self) -> None:
-        super().__init__("Invalid session start time (YYYY-MM-DDTHH:mm:ssz)")
-
-
-class InvalidParameter(AsleepError):
+class InvalidParameter(AsleepError, status=422, detail="Invalid parameter"):
     """v1.0 error table, create session: 422 ``Invalid parameter``."""
 
-    status_code = 422
 
-    def __init__(self) -> None:
-        super().__init__("Invalid parameter")
-
-
-class NotValidParameter(AsleepError):
+class NotValidParameter(AsleepError, status=422, detail="Not valid parameter"):
     """v1.0 error table, upload: 422 ``Not valid parameter``."""
 
-    status_code = 422
 
-    def __init__(self, *, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__("Not valid parameter", headers=headers)
-
-
-class InvalidEndTime(AsleepError):
+class InvalidEndTime(
+    AsleepError, status=400, detail="[WARNING] Invalid session end time. (YYYY-MM-DDTHH:mm:ssz)"
+):
     """v1.0 error table, close: 400 ``[WARNING] Invalid session end time. ...``.
 
     Only the prefix and the quoted format are known (asleep-api.md §3.5); the
     middle is INFERRED from the create-session wording.
     """
 
-    status_code = 400
 
-    def __init__(self) -> None:
-        super().__init__("[WARNING] Invalid session end time. (YYYY-MM-DDTHH:mm:ssz)")
-
-
-class PreviousSessionOpen(AsleepError):
+class PreviousSessionOpen(AsleepError, status=409, detail="Previous sleep session not yet closed"):
     """v1.0 error table, create: 409 ``Previous sleep session not yet closed``."""
 
-    status_code = 409
 
-    def __init__(self) -> None:
-        super().__init__("Previous sleep session not yet closed")
-
-
-class SessionTerminated(AsleepError):
+class SessionTerminated(AsleepError, status=403, detail="Session already terminated"):
     """v1.0 error table, upload: 403 ``Session already terminated``."""
 
-    status_code = 403
 
-    def __init__(self) -> None:
-        super().__init__("Session already terminated")
-
-
-class SessionAlreadyEnded(AsleepError):
+class SessionAlreadyEnded(AsleepError, status=403, detail="Sleep session has already ended"):
     """v1.0 error table, close: 403 ``Sleep session has already ended``."""
 
-    status_code = 403
 
-    def __init__(self) -> None:
-        super().__init__("Sleep session has already ended")
-
-
-class BadAudio(AsleepError):
+class BadAudio(AsleepError, status=400):
     """Upload: 400 with the audio validator's message (v1.0 error table)."""
 
-    status_code = 400
 
-
-class MelspectrogramToAudioSession(AsleepError):
+class MelspectrogramToAudioSession(
+    AsleepError,
+    status=400,
+    detail="MELSPECTROGRAM file cannot be uploaded. Only AUDIO file can be uploaded.",
+):
     """v1.0 error table, upload to an AUDIO session: 400 with the documented text."""
 
-    status_code = 400
 
-    def __init__(self, *, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(
-            "MELSPECTROGRAM file cannot be uploaded. Only AUDIO file can be uploaded.",
-            headers=headers,
-        )
-
-
-class PeriodTooLong(AsleepError):
+class PeriodTooLong(AsleepError, status=400):
     """Average stats, [2ND]: 400 ``The period should be less than or equal to 100 days``."""
-
-    status_code = 400
 
     def __init__(self, days: int) -> None:
         super().__init__(f"The period should be less than or equal to {days} days")
 
 
-class PeriodReversed(AsleepError):
+class PeriodReversed(
+    AsleepError, status=400, detail="The start_date should be less than or equal to the end_date"
+):
     """Average stats with end_date before start_date: 400 (INFERRED wording)."""
 
-    status_code = 400
 
-    def __init__(self) -> None:
-        super().__init__("The start_date should be less than or equal to the end_date")
-
-
-class ValidationFailed(AsleepError):
+class ValidationFailed(AsleepError, status=422):
     """FastAPI's request-validation 422: ``{"detail": [{type, loc, msg, input, ...}]}``.
 
     The server is FastAPI-like (asleep-api.md §1.4 INFERRED); where no custom
     string is documented (user metadata, list and average-stats query parameters)
     the emulator answers with FastAPI's own list body, pydantic-v2 style.
     """
-
-    status_code = 422
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("Validation Error")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emulator.asleep.peculiarities import SessionState
+from emulator.core.owners import refile
 
 if TYPE_CHECKING:
     from emulator.asleep.world import TenantWorld
@@ -37,16 +38,12 @@ def _session_changed(state: TenantWorld, key: str, old: Any) -> None:
         return found.ordinal if found is not None else 0
 
     session = state.sessions.peek(key)
+    was = old.user_id if old is not None else None
+    now = session.user_id if session is not None else None
+    refile(state._by_user, key, was=was, now=now, order=ordinal)
     if session is None:  # deleted
         state.active.pop(key, None)
-        listed = state._by_user.get(old.user_id, []) if old is not None else []
-        if key in listed:
-            listed.remove(key)
         return
-    listed = state._by_user.setdefault(session.user_id, [])
-    if key not in listed:
-        listed.append(key)
-        listed.sort(key=ordinal)
     if session.state is SessionState.COMPLETE:
         state.active.pop(key, None)
     elif key not in state.active:

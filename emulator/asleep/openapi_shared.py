@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.core import openapi
 from emulator.core.openapi import (
-    API_KEY_SECURITY,
     Schema,
     header,
     json_response,
     obj,
-    operation,
     path_param,
     ref,
-    responses,
     string,
 )
 
@@ -73,12 +71,4 @@ USER_ID = path_param("user_id", "Asleep user id, e.g. G-20250115025029-vLErWBfQN
 
 
 def op(op_id: str, summary: str, source_text: str, *entries: Any, **extra: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=TAG,
-        security=API_KEY_SECURITY,
-        responses=responses(*entries),
-        source_text=source_text,
-        **extra,
-    )
+    return openapi.op(op_id, summary, source_text, *entries, tag=TAG, **extra)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from enum import StrEnum, auto
 from types import MappingProxyType
 from typing import Final
 
@@ -26,14 +26,14 @@ from typing import Final
 class Profile(StrEnum):
     """The profiles a user can be assigned; the value is the wire/control name."""
 
-    NORMAL = "normal"
-    GOOD_SLEEPER = "good_sleeper"
-    INSOMNIA = "insomnia"
-    NEVER_SLEPT = "never_slept"
-    MILD_UNSTABLE_BREATHING = "mild_unstable_breathing"
-    MODERATE_UNSTABLE_BREATHING = "moderate_unstable_breathing"
-    SEVERE_UNSTABLE_BREATHING = "severe_unstable_breathing"
-    HEAVY_SNORER = "heavy_snorer"
+    NORMAL = auto()
+    GOOD_SLEEPER = auto()
+    INSOMNIA = auto()
+    NEVER_SLEPT = auto()
+    MILD_UNSTABLE_BREATHING = auto()
+    MODERATE_UNSTABLE_BREATHING = auto()
+    SEVERE_UNSTABLE_BREATHING = auto()
+    HEAVY_SNORER = auto()
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,8 @@ StageInput: TypeAlias = "Sequence[int] | npt.NDArray[np.integer[Any]]"
 RenderTime = Callable[[datetime], str]
 
 
+# The two breathing_pattern enums list one value per AHI band, mildest first (their
+# docstrings are the OpenAPI descriptions).
 class BreathingPattern(StrEnum):
     """v3 ``breathing_pattern`` values (seed 001 §2.1.6)."""
 
@@ -121,22 +123,12 @@ def _band(breathing_index: float) -> int:
 
 def breathing_pattern_for(breathing_index: float) -> BreathingPattern:
     """v3 ``breathing_pattern`` of a ``breathing_index`` (INFERRED AHI bands)."""
-    return (
-        BreathingPattern.STABLE_BREATH,
-        BreathingPattern.MILDLY_UNSTABLE_BREATH,
-        BreathingPattern.MODERATELY_UNSTABLE_BREATH,
-        BreathingPattern.SEVERELY_UNSTABLE_BREATH,
-    )[_band(breathing_index)]
+    return tuple(BreathingPattern)[_band(breathing_index)]
 
 
 def legacy_breathing_pattern_for(breathing_index: float) -> LegacyBreathingPattern:
     """v1.0 ``breathing_pattern`` of an ``estimated_ahi`` (INFERRED, same bands)."""
-    return (
-        LegacyBreathingPattern.VERY_STABLE,
-        LegacyBreathingPattern.STABLE,
-        LegacyBreathingPattern.UNSTABLE,
-        LegacyBreathingPattern.VERY_UNSTABLE,
-    )[_band(breathing_index)]
+    return tuple(LegacyBreathingPattern)[_band(breathing_index)]
 
 
 def sleep_index_for(

@@ -9,7 +9,7 @@ never need a ``try``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, auto
 
 
 class ErrorCode(StrEnum):
@@ -52,11 +52,11 @@ class ErrorCode(StrEnum):
 class WarningCode(StrEnum):
     """Oddities that real-world writers produce and decoders tolerate."""
 
-    DATA_TRUNCATED = "data_truncated"
-    RIFF_SIZE_OVERSTATED = "riff_size_overstated"
-    MISSING_PAD_BYTE = "missing_pad_byte"
-    BYTE_RATE_MISMATCH = "byte_rate_mismatch"
-    PARTIAL_FRAME = "partial_frame"
+    DATA_TRUNCATED = auto()
+    RIFF_SIZE_OVERSTATED = auto()
+    MISSING_PAD_BYTE = auto()
+    BYTE_RATE_MISMATCH = auto()
+    PARTIAL_FRAME = auto()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """The error contract: one exception base, and how each API shapes its error bodies.
 
     EmulatorError                 status_code + to_body(); the app has one handler for it
-    ├── ControlError              the emulator's own API: {"error": code, "message": ...}
-    ├── asleep.errors.AsleepError        {"detail": ...}
-    └── kintsugi.errors.KintsugiError    {"error": ...} (v1) / {"message": ...} (v2)
+    └── RequestError              400 unless a raise names another status and code
+        ├── ControlError              the emulator's own API: {"error": code, "message": ...}
+        ├── asleep.errors.AsleepError        {"detail": ...}
+        └── kintsugi.errors.KintsugiError    {"error": ...} (v1) / {"message": ...} (v2)
 
 Framework-level failures (unknown route, wrong method, body too large, a crash) are
 not raised by vendor code, so each API also supplies an ``ErrorShape`` that turns them
@@ -53,11 +54,23 @@ class ErrorShape(Protocol):
         ...
 
 
-class ControlError(EmulatorError):
-    """An error of the emulator's own control API."""
+class RequestError(EmulatorError):
+    """A refused request (400 by default) whose status and code one raise may override.
+
+    The status is set before the message is made (a default message may depend on
+    it), the code after (a message given as ``None`` is the class's code).
+    """
 
     status_code: ClassVar[int] = 400
     error_code: ClassVar[str] = "bad_request"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
+        """``class Gone(RequestError, status=410, code="gone")`` fixes a subclass's two."""
+        super().__init_subclass__()
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.error_code = code
 
     def __init__(
         self,
@@ -67,11 +80,15 @@ class ControlError(EmulatorError):
         error_code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ):
-        super().__init__(message, headers=headers)
         if status_code is not None:
             self.status_code = status_code  # type: ignore[misc]
+        super().__init__(message, headers=headers)
         if error_code is not None:
             self.error_code = error_code  # type: ignore[misc]
+
+
+class ControlError(RequestError):
+    """An error of the emulator's own control API."""
 
 
 _STATUS_CODES = {

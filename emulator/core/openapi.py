@@ -344,16 +344,41 @@ def control_operation(
     params = extra.get("parameters", ())
     if any(p.get("in") == "header" and p.get("name") == "x-api-key" for p in params):
         conflict = "`conflicting_api_key`: the header and an alias disagree"
-        entries = (*entries, (400, json_response(conflict, ref(CONTROL_ERROR))))
+        entries = (*entries, control_error(400, conflict))
+    return control_op(op_id, summary, source_text, *entries, **extra)
+
+
+def control_op(
+    op_id: str, summary: str, source_text: str, *entries: tuple[int, Schema], **extra: Any
+) -> Schema:
+    """A control-API operation (no API key) answering ``entries``, as given."""
+    return op(op_id, summary, source_text, *entries, tag=CONTROL_TAG, security=NO_SECURITY, **extra)
+
+
+def op(
+    op_id: str,
+    summary: str,
+    source_text: str,
+    *entries: tuple[int, Schema],
+    tag: str,
+    security: list[dict[str, list[str]]] = API_KEY_SECURITY,
+    **extra: Any,
+) -> Schema:
+    """An operation answering ``entries`` (status, response), under ``tag``."""
     return operation(
         op_id,
         summary,
-        tag=CONTROL_TAG,
-        security=NO_SECURITY,
+        tag=tag,
+        security=security,
         responses=responses(*entries),
         source_text=source_text,
         **extra,
     )
+
+
+def control_error(status: int, text: str) -> tuple[int, Schema]:
+    """A response entry of the control API's error body."""
+    return status, json_response(text, ref(CONTROL_ERROR))
 
 
 def page_parameters(limit_max: int) -> list[dict[str, Any]]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.core.openapi import (
-    CONTROL_ERROR,
-    CONTROL_TAG,
-    NO_SECURITY,
     Schema,
     array,
     boolean,
+    control_error,
+    control_op,
     control_operation,
     enum,
     integer,
@@ -23,11 +22,8 @@ from emulator.core.openapi import (
     json_response,
     nullable,
     obj,
-    operation,
     path_param,
     query,
-    ref,
-    responses,
     string,
     tenant_parameters,
 )
@@ -65,8 +61,7 @@ def _outcome(*, given: bool = False) -> Schema:
     )
 
 
-def _err(status: int, text: str) -> tuple[int, Schema]:
-    return status, json_response(text, ref(CONTROL_ERROR))
+_err = control_error
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **extra: Any) -> Schema:
@@ -143,18 +138,14 @@ def _session_path() -> dict[str, Any]:
     """``GET /_emulator/kintsugi/sessions/{session_id}`` (docs/inspector.md, browsing)."""
     return {
         "parameters": [path_param("session_id", "A Kintsugi session of this key")],
-        "get": operation(
+        "get": control_op(
             "control_kintsugi_session",
             "One session: prediction, audio verdict, feedback",
-            tag=CONTROL_TAG,
-            security=NO_SECURITY,
-            responses=responses(
-                (200, json_response("The session", _kintsugi_session())),
-                _err(400, "`missing_api_key`, `conflicting_api_key`"),
-                _err(404, "`not_found`"),
-            ),
+            "emulator (docs/inspector.md, control API for browsing)",
+            (200, json_response("The session", _kintsugi_session())),
+            _err(400, "`missing_api_key`, `conflicting_api_key`"),
+            _err(404, "`not_found`"),
             parameters=_KEY,
-            source_text="emulator (docs/inspector.md, control API for browsing)",
         ),
     }
 

@@ -32,20 +32,17 @@ a known path with the wrong method to the same handler, so a wrong method is als
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from emulator.audio import Problem
-from emulator.core.errors import EmulatorError
+from emulator.core.errors import EmulatorError, RequestError
 
 
 def version_of(path: str) -> int:
     return 1 if path.startswith("/v1") else 2
 
 
-class KintsugiError(EmulatorError):
-    status_code: ClassVar[int] = 400
-    error_code: ClassVar[str] = "bad_request"
-
+class KintsugiError(RequestError):
     def __init__(
         self,
         code: str | None = None,
@@ -55,11 +52,7 @@ class KintsugiError(EmulatorError):
         context: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(code, headers=headers)
-        if status_code is not None:
-            self.status_code = status_code  # type: ignore[misc]
-        if code is not None:
-            self.error_code = code  # type: ignore[misc]
+        super().__init__(code, status_code=status_code, error_code=code, headers=headers)
         self.version = version
         self.context = dict(context) if context else None
 
@@ -70,77 +63,57 @@ class KintsugiError(EmulatorError):
         return body
 
 
-class InvalidRequest(KintsugiError):
+class InvalidRequest(KintsugiError, status=400, code="invalid_request"):
     """No X-API-Key at all. The get-started page: "KV surfaces an invalid request error
     when you do not include an API key and an authentication error when the key is
     invalid" (kintsugi-api.md §2). 400 is what "invalid request" means in HTTP; the code
     string is INFERRED."""
 
-    status_code = 400
-    error_code = "invalid_request"
+
+class InvalidApiKey(KintsugiError, status=401, code="invalid_api_key"):
+    """An X-API-Key no tenant has (seed 002)."""
 
 
-class InvalidApiKey(KintsugiError):
-    status_code = 401
-    error_code = "invalid_api_key"
+class UnauthorizedAccount(KintsugiError, status=403, code="unauthorized_account"):
+    """A known key whose tenant has Kintsugi access turned off (seed 002 code)."""
 
 
-class UnauthorizedAccount(KintsugiError):
-    status_code = 403
-    error_code = "unauthorized_account"
+class NonexistentInitiation(KintsugiError, status=404, code="nonexistent_initiation"):
+    """No session of this key under that id (seed 002)."""
 
 
-class NonexistentInitiation(KintsugiError):
-    status_code = 404
-    error_code = "nonexistent_initiation"
-
-
-class NonexistentPrediction(KintsugiError):
+class NonexistentPrediction(KintsugiError, status=404, code="nonexistent_prediction"):
     """The session exists but no prediction was submitted for it [INFERRED code]."""
 
-    status_code = 404
-    error_code = "nonexistent_prediction"
 
-
-class ConsentNotProvided(KintsugiError):
+class ConsentNotProvided(KintsugiError, status=406, code="consent_not_provided"):
     """Initiate with ``is_initiated=false``: "a session is not created" (seed 002, initiate
     3.3), so no session id is handed out. 406 is the status a third-party client reserves
     for missing consent (kintsugi-api.md §3.1, §4.1); the code string is INFERRED."""
 
-    status_code = 406
-    error_code = "consent_not_provided"
+
+class ExistentSession(KintsugiError, status=409, code="existent_session"):
+    """A second prediction for a session that has one (seed 002)."""
 
 
-class ExistentSession(KintsugiError):
-    status_code = 409
-    error_code = "existent_session"
+class UnsupportedMetadataSpec(KintsugiError, status=422, code="unsupported_metadata_spec"):
+    """Initiate metadata missing or malformed; ``context`` names each field (seed 002)."""
 
 
-class UnsupportedMetadataSpec(KintsugiError):
-    status_code = 422
-    error_code = "unsupported_metadata_spec"
-
-
-class UnsupportedFeedbackSpec(KintsugiError):
+class UnsupportedFeedbackSpec(KintsugiError, status=422, code="unsupported_feedback_spec"):
     """Feedback whose score is missing or not one of the allowed values [INFERRED code]."""
 
-    status_code = 422
-    error_code = "unsupported_feedback_spec"
+
+class UnsupportedAudioSpec(KintsugiError, status=422, code="unsupported_audio_spec"):
+    """Audio, or its declared spec, that does not match the expected one (seed 002)."""
 
 
-class UnsupportedAudioSpec(KintsugiError):
-    status_code = 422
-    error_code = "unsupported_audio_spec"
+class UnstandardAudio(KintsugiError, status=422, code="unstandard_audio"):
+    """An upload that is not a readable WAV (seed 002)."""
 
 
-class UnstandardAudio(KintsugiError):
-    status_code = 422
-    error_code = "unstandard_audio"
-
-
-class InsufficientAudioLength(KintsugiError):
-    status_code = 422
-    error_code = "insufficient_audio_length"
+class InsufficientAudioLength(KintsugiError, status=422, code="insufficient_audio_length"):
+    """Too little voice once silence is removed (seed 002)."""
 
 
 AUDIO_ERRORS: dict[str, type[KintsugiError]] = {

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from emulator.audio import VoiceProfile
 from emulator.core.lifecycle import Progress, ProgressionPolicy
+from emulator.core.owners import refile
 from emulator.core.randomness import digest
 from emulator.core.tables import Namespace, Table
 from emulator.kintsugi.errors import (
@@ -188,15 +189,13 @@ class KintsugiState:
         if table != "kintsugi.sessions":
             return
         session = self.sessions.peek(key)
-        if session is None:
-            listed = self._by_user.get(old.user_id, []) if old is not None else []
-            if key in listed:
-                listed.remove(key)
-            return
-        listed = self._by_user.setdefault(session.user_id, [])
-        if key not in listed:
-            listed.append(key)
-            listed.sort(key=lambda sid: getattr(self.sessions.peek(sid), "seq", 0))
+        refile(
+            self._by_user,
+            key,
+            was=old.user_id if old is not None else None,
+            now=session.user_id if session is not None else None,
+            order=lambda sid: getattr(self.sessions.peek(sid), "seq", 0),
+        )
 
     # -- sessions -----------------------------------------------------------------
 

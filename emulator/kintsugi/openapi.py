@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.core.openapi import (
-    API_KEY_SECURITY,
     ApiPart,
     Schema,
     array,
@@ -30,10 +29,9 @@ from emulator.core.openapi import (
     json_body,
     json_response,
     obj,
-    operation,
+    op,
     path_param,
     ref,
-    responses,
     string,
 )
 from emulator.kintsugi import control_openapi
@@ -119,15 +117,7 @@ _ZIPCODE: Final = string(pattern=ZIPCODE.pattern)
 
 
 def _op(op_id: str, summary: str, source_text: str, *entries: Any, **extra: Any) -> Schema:
-    return operation(
-        op_id,
-        summary,
-        tag=TAG,
-        security=API_KEY_SECURITY,
-        responses=responses(*entries),
-        source_text=source_text,
-        **extra,
-    )
+    return op(op_id, summary, source_text, *entries, tag=TAG, **extra)
 
 
 def _v1_initiate() -> dict[str, dict[str, Any]]:
