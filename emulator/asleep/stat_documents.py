@@ -19,7 +19,6 @@ from pydantic.fields import FieldInfo
 from emulator.asleep.bodies import sourced
 from emulator.asleep.stats import BreathingPattern, LegacyBreathingPattern
 from emulator.asleep.vocab import SLEEP_INDEX
-from emulator.core.openapi import OFFSET_TIME_PATTERN
 
 
 class Document(BaseModel):
@@ -30,6 +29,9 @@ class Document(BaseModel):
 
 # --------------------------------------------------------------------------- value types
 
+# Data API timestamps: "YYYY-MM-DDThh:mm:ss+-hh:mm" in the request zone, never "Z"
+# (seed 001 §2.1.2 field types; asleep-api.md §1.5).
+OFFSET_TIME_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
 _OFFSET_TIME: Final = {"type": "string", "pattern": OFFSET_TIME_PATTERN}
 Moment = Annotated[datetime, WithJsonSchema(_OFFSET_TIME)]
 """An aware datetime on the wire as ``YYYY-MM-DDThh:mm:ss+hh:mm`` (seed 001 §2.1.2)."""

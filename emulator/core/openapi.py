@@ -31,10 +31,6 @@ COMPONENTS: Final = "#/components/schemas/"
 CONTROL_TAG: Final = "Emulator control"
 CONTROL_ERROR: Final = "ControlError"
 
-# Data API timestamps: "YYYY-MM-DDThh:mm:ss+-hh:mm" in the request zone, never "Z"
-# (seed 001 §2.1.2 field types; asleep-api.md §1.5).
-OFFSET_TIME_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"
-
 
 @dataclass(frozen=True, slots=True)
 class ApiPart:
@@ -113,10 +109,6 @@ def obj(
         out["required"] = names
     out["additionalProperties"] = additional
     return _described(out, description)
-
-
-def offset_time(description: str | None = None) -> Schema:
-    return string(description, pattern=OFFSET_TIME_PATTERN)
 
 
 def _described(schema: Schema, description: str | None) -> Schema:
