@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
+from emulator.core.journal import EntryJson
+from emulator.core.outbox import AttemptJson, DeliveryJson, Status
+from emulator.core.outbox import FailMode as FailMode
+from emulator.kintsugi.models import SessionJson
+
 Json: TypeAlias = Any
 Mode = Literal["immediate", "polls", "seconds", "manual"]
-DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
-FailMode = Literal["drop", "fail_after_send", "duplicate"]
+DeliveryStatus: TypeAlias = Status
+# Declared once, where the server builds them:
+JournalEntry: TypeAlias = EntryJson  # emulator.core.journal
+Attempt: TypeAlias = AttemptJson  # emulator.core.outbox.records
+Delivery: TypeAlias = DeliveryJson  # emulator.core.outbox.records
 
 
 class ApiInfo(TypedDict):
@@ -75,52 +83,6 @@ class FaultRule(TypedDict):
     phase: NotRequired[Literal["request", "response"]]
 
 
-class JournalEntry(TypedDict):
-    id: int
-    time: str
-    method: str
-    path: str
-    query: str
-    status: int
-    duration_ms: float
-    api_key: str | None
-    vendor: str | None
-    fault: str | None
-
-
-class Attempt(TypedDict):
-    attempt: int
-    time: str
-    latency_ms: float
-    outcome: str
-    status: int | None
-    error: str | None
-    error_kind: str | None
-    injected: str | None
-    duplicate: bool
-    retry_in_seconds: float | None
-    response_excerpt: str | None
-
-
-class Delivery(TypedDict):
-    id: str
-    api_key: str
-    session_id: str
-    user_id: str
-    event: str
-    url: str
-    status: DeliveryStatus
-    created_at: str
-    finished_at: str | None
-    next_attempt_at: str | None
-    redelivery_of: str | None
-    note: str | None
-    attempt_count: int
-    attempts: list[Attempt]
-    headers: dict[str, str]
-    body: Json
-
-
 class FlushResult(TypedDict):
     idle: bool
     pending: int
@@ -171,17 +133,9 @@ class OutcomeEntry(TypedDict):
     outcome: Outcome
 
 
-class KintsugiSession(TypedDict):
-    session_id: str
-    user_id: str
-    consent: bool
-    metadata: dict[str, Any]
-    api_version: int
-    created_at: float
-    seq: int
-    prediction: dict[str, Any] | None
-    feedback: dict[str, Any]
-    feedback_at: float | None
+class KintsugiSession(SessionJson):
+    """A session as stored (``emulator.kintsugi.models``) with its status as listed."""
+
     status: Literal["initiated", "no_consent", "processing", "success", "failed"]
 
 

@@ -43,6 +43,7 @@ from emulator.core.outbox import (
     FAIL_MODES,
     STATUSES,
     Delivery,
+    DeliveryJson,
     FailureSwitch,
     Outbox,
     iso_time,
@@ -80,7 +81,7 @@ def _resolved(outbox: Outbox, found: str | None) -> str | None:
     return resolve(found, known)
 
 
-def _view(request: Request, delivery: Delivery, *, brief: bool = False) -> dict[str, Any]:
+def _view(request: Request, delivery: Delivery, *, brief: bool = False) -> DeliveryJson:
     """A delivery as shown: keys masked, the receiver's answer only for its tenant."""
     out = delivery.to_json(iso_time, brief=brief)
     out["api_key"] = mask(delivery.api_key)

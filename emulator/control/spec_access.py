@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.control.spec_helpers import BAD as _BAD
-from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.core.openapi import boolean, obj, query, string
+from emulator.core.openapi import control_error as _err
 
 SOURCE: Final = "emulator (docs/security.md)"
 

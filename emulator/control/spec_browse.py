@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.control.shapes import journal_entry_fields
-from emulator.control.spec_helpers import err, ok
+from emulator.control.spec_helpers import ok
 from emulator.core.openapi import (
     CONTROL_TAG,
     Schema,
@@ -29,6 +29,7 @@ from emulator.core.openapi import (
     ref,
     string,
 )
+from emulator.core.openapi import control_error as err
 
 TAG: Final = CONTROL_TAG
 SOURCE: Final = "emulator (docs/inspector.md, control API for browsing)"

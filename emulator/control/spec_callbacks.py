@@ -11,7 +11,6 @@ from typing import Any, Final
 from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
-from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.core.openapi import (
@@ -29,6 +28,7 @@ from emulator.core.openapi import (
     string,
     tenant_parameters,
 )
+from emulator.core.openapi import control_error as _err
 
 _DISABLED: Final = _err(503, "`callbacks_disabled`: callback delivery is not enabled")
 _LOG_DOCS: Final = "emulator (docs/webhooks.md, Delivery log and control endpoints)"

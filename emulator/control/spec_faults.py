@@ -9,7 +9,6 @@ from typing import Any
 
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
-from emulator.control.spec_helpers import err as _err
 from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.control.spec_inputs import fault_rule_in
@@ -22,6 +21,7 @@ from emulator.core.openapi import (
     ref,
     tenant_parameters,
 )
+from emulator.core.openapi import control_error as _err
 
 
 def fault_paths() -> dict[str, dict[str, Any]]:

@@ -5,20 +5,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.core.openapi import (
-    CONTROL_ERROR,
     Schema,
+    control_error,
     control_operation,
     json_response,
-    ref,
     tenant_parameters,
 )
 
 SOURCE: Final = "emulator (docs/control-api.md)"
-
-
-def err(status: int, text: str) -> tuple[int, Schema]:
-    """A refusal: ``{"error", "message"}``."""
-    return status, json_response(text, ref(CONTROL_ERROR))
 
 
 def ok(text: str, schema: Schema, status: int = 200) -> tuple[int, Schema]:
@@ -31,5 +25,5 @@ def op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) ->
     return control_operation(op_id, summary, *entries, source_text=source_text, **kwargs)
 
 
-BAD: Final = err(400, "A field or parameter is wrong (the message says which)")
+BAD: Final = control_error(400, "A field or parameter is wrong (the message says which)")
 TENANT: Final = tenant_parameters("Only this tenant (omit: every tenant)")

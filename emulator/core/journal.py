@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +35,22 @@ from emulator.core.secrets import key_matches, mask, mask_query, masked, masked_
 CONTROL_PREFIX = "/_emulator"
 EXCERPT_BYTES = 256
 Headers = list[tuple[bytes, bytes]]
+
+
+class EntryJson(TypedDict):
+    """An entry as the control API lists it (``Entry.to_json``); the typed client's
+    ``JournalEntry``. ``api_key`` is the key's masked fingerprint."""
+
+    id: int
+    time: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    api_key: str | None
+    vendor: str
+    fault: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +70,7 @@ class Entry:
     response_bytes: int
     response_excerpt: bytes | None
 
-    def to_json(self, render_time: Callable[[float], str]) -> dict[str, Any]:
+    def to_json(self, render_time: Callable[[float], str]) -> EntryJson:
         return {
             "id": self.id,
             "time": render_time(self.time),
@@ -70,7 +86,7 @@ class Entry:
 
     def detail_json(self, render_time: Callable[[float], str]) -> dict[str, Any]:
         """``to_json`` plus headers and body summaries; every credential masked."""
-        found = self.to_json(render_time)
+        found: dict[str, Any] = dict(self.to_json(render_time))
         found["api_key"] = None if self.api_key is None else mask(self.api_key)
         response = self.response_headers or []
         found.update(

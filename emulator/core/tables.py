@@ -8,14 +8,14 @@ derived view. The namespaces of all keys, and snapshots of them, are ``emulator.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from emulator.core.backend import Backend, Json
 
 
 class Record(Protocol):
-    def to_json(self) -> Json: ...
+    def to_json(self) -> Mapping[str, Any]: ...
 
 
 R = TypeVar("R", bound=Record)
@@ -57,14 +57,14 @@ class Table(Generic[R]):
             self._owner.keep()  # may raise TenantLimitReached: then nothing changed
         self._rows[key] = row
         if self._backend.persistent:
-            self._backend.put(self.tenant, self.name, key, row.to_json())
+            self._backend.put(self.tenant, self.name, key, dict(row.to_json()))
 
     def delete(self, key: str) -> None:
         if self._rows.pop(key, None) is not None and self._backend.persistent:
             self._backend.delete(self.tenant, self.name, key)
 
     def dump(self) -> dict[str, Json]:
-        return {key: row.to_json() for key, row in self._rows.items()}
+        return {key: dict(row.to_json()) for key, row in self._rows.items()}
 
 
 class _Counter:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from emulator.audio import VoiceProfile
 from emulator.core.lifecycle import Progress, ProgressionPolicy
@@ -106,6 +106,21 @@ class Prediction:
         )
 
 
+class SessionJson(TypedDict):
+    """A session as stored and as the control API lists it (``Session.to_json``)."""
+
+    session_id: str
+    user_id: str
+    consent: bool
+    metadata: dict[str, Any]
+    api_version: int
+    created_at: float
+    seq: int
+    prediction: dict[str, Any] | None
+    feedback: dict[str, Any]
+    feedback_at: float | None
+
+
 @dataclass(slots=True)
 class Session:
     session_id: str
@@ -122,7 +137,7 @@ class Session:
     def ordered_feedback(self) -> dict[str, Any]:
         return {k: self.feedback[k] for k in FEEDBACK_KINDS if k in self.feedback}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SessionJson:
         return {
             "session_id": self.session_id,
             "user_id": self.user_id,

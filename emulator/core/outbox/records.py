@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, TypedDict, Unpack, get_args
+from typing import Any, Final, Literal, NotRequired, TypedDict, Unpack, get_args
 
 Status = Literal["pending", "delivering", "delivered", "failed", "abandoned"]
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
@@ -18,6 +18,47 @@ FAIL_MODES: Final[tuple[FailMode, ...]] = get_args(FailMode)
 ErrorKind = Literal["connect", "timeout", "http_status", "transport", "invalid_url", "injected"]
 
 RenderTime = Callable[[float], str]
+
+
+class AttemptJson(TypedDict):
+    """An attempt as the control API shows it (``Attempt.to_json``); the typed client's
+    ``Attempt``."""
+
+    attempt: int
+    time: str
+    latency_ms: float
+    outcome: str
+    status: int | None
+    error: str | None
+    error_kind: str | None
+    injected: str | None
+    duplicate: bool
+    retry_in_seconds: float | None
+    response_excerpt: str | None
+    # Set by the control API when the receiver's answer belongs to another tenant.
+    response_excerpt_hidden: NotRequired[bool]
+
+
+class DeliveryJson(TypedDict):
+    """A delivery as the control API shows it (``Delivery.to_json``); the typed client's
+    ``Delivery``. ``headers`` and ``body`` are left out of brief listings."""
+
+    id: str
+    api_key: str
+    session_id: str
+    user_id: str
+    event: str
+    url: str
+    status: Status
+    created_at: str
+    finished_at: str | None
+    next_attempt_at: str | None
+    redelivery_of: str | None
+    note: str | None
+    attempt_count: int
+    attempts: list[AttemptJson]
+    headers: NotRequired[dict[str, str]]
+    body: NotRequired[Any]
 
 
 def encode_body(body: Any) -> bytes:
@@ -47,7 +88,7 @@ class Attempt:
     retry_in_seconds: float | None = None  # the backoff scheduled after this attempt
     response_excerpt: str | None = None
 
-    def to_json(self, render_time: RenderTime = iso_time) -> dict[str, Any]:
+    def to_json(self, render_time: RenderTime = iso_time) -> AttemptJson:
         return {
             "attempt": self.number,
             "time": render_time(self.time),
@@ -102,10 +143,10 @@ class Delivery:
         except ValueError:
             return self.body.decode("utf-8", "replace")
 
-    def to_json(self, render_time: RenderTime = iso_time, *, brief: bool = False) -> dict[str, Any]:
+    def to_json(self, render_time: RenderTime = iso_time, *, brief: bool = False) -> DeliveryJson:
         """The delivery as JSON; ``brief`` leaves out ``headers`` and ``body`` (a
         SESSION_COMPLETE body holds whole stage arrays: listings need not parse it)."""
-        found: dict[str, Any] = {
+        found: DeliveryJson = {
             "id": self.id,
             "api_key": self.api_key,
             "session_id": self.session_id,
