@@ -72,9 +72,13 @@ SUMMARY_KEYS: Final = (
 def _page(request: Request) -> tuple[int, int]:
     q = request.query_params
     limit, offset = q.get("limit", str(DEFAULT_LIMIT)), q.get("offset", "0")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if (
+        not (limit.isascii() and limit.isdigit())
+        or len(limit) > 4
+        or not 1 <= int(limit) <= MAX_LIMIT
+    ):
         raise ControlError(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    if not offset.isdigit() or len(offset) > 9:
+    if not (offset.isascii() and offset.isdigit()) or len(offset) > 9:
         raise ControlError("offset must be a non-negative integer")
     return int(limit), int(offset)
 

@@ -96,7 +96,7 @@ async def receiver(request: Request) -> Response:
     """The demo's webhook receiver: reads the body and answers ``{"received": true}``
     (200), or the status ``?status=`` asks for, to play a receiver that is down."""
     raw = request.query_params.get("status", "200")
-    if not raw.isdigit() or int(raw) not in RECEIVER_STATUSES:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or int(raw) not in RECEIVER_STATUSES:
         raise ControlError(f"status must be one of {', '.join(map(str, RECEIVER_STATUSES))}")
     await request.body()
     status = int(raw)

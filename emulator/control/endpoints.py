@@ -95,7 +95,7 @@ async def list_requests(request: Request) -> Response:
 async def get_request(request: Request) -> Response:
     """One journal entry with its headers and body summary (credentials masked)."""
     raw = request.path_params["entry_id"]
-    entry_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    entry_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
     entry = None if entry_id is None else runtime(request).journal.get(entry_id)
     if entry is None:
         raise ControlError(

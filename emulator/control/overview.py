@@ -42,7 +42,7 @@ def tenant_counts(rt: Runtime) -> list[dict[str, Any]]:
 def _bounded(raw: str | None, name: str, default: int, low: int, top: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 10 or not low <= int(raw) <= top:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not low <= int(raw) <= top:
         raise ControlError(f"{name} must be an integer from {low} to {top}")
     return int(raw)
 

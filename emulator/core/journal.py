@@ -120,7 +120,7 @@ def _value(headers: Headers, name: bytes) -> str | None:
 
 def _length(headers: Headers) -> int | None:
     raw = _value(headers, b"content-length")
-    return int(raw) if raw is not None and raw.isdigit() else None
+    return int(raw) if raw is not None and raw.isascii() and raw.isdigit() else None
 
 
 def status_matches(pattern: str, status: int) -> bool:

@@ -41,7 +41,7 @@ STAT_GROUPS: Final = (
 
 def _offset(request: Request) -> int:
     raw = request.query_params.get("offset", "0")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
 
 def _need_tenant(f: Frame) -> str:

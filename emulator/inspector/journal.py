@@ -86,7 +86,7 @@ async def stream(request: Request) -> Response:
     client = ControlClient(request)
     wanted = filters(request)
     given = request.headers.get("last-event-id") or request.query_params.get("after", "0")
-    after = int(given) if given.isdigit() and len(given) < 19 else 0
+    after = int(given) if given.isascii() and given.isdigit() and len(given) < 19 else 0
     return StreamingResponse(
         _events(client, wanted, after),
         media_type="text/event-stream",

@@ -106,7 +106,11 @@ def _switch_call(form: dict[str, str], tenant: str | None) -> Call:
         return Call("DELETE", "/_emulator/callbacks/failures", params={"api_key": tenant})
     remaining = form.get("remaining", "").strip()
     body: dict[str, Any] = {"mode": mode, "api_key": tenant}
-    body["remaining"] = int(remaining) if remaining.isdigit() else None
+    body["remaining"] = (
+        int(remaining)
+        if remaining.isascii() and remaining.isdigit() and len(remaining) < 10
+        else None
+    )
     if form.get("event"):
         body["event"] = form["event"]
     return Call("PUT", "/_emulator/callbacks/failures", body=body)

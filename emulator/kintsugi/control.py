@@ -85,20 +85,28 @@ def _item(session: Session, policy: ProgressionPolicy, now: float) -> dict[str, 
     }
 
 
+def _count(raw: str) -> int | None:
+    """A non-negative integer in ASCII digits (any size an offset may be), else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4000:  # int()'s digit limit
+        return None
+    return int(raw)
+
+
 def _paging(request: Request) -> tuple[int | None, int, bool, str | None]:
     q = request.query_params
     raw_limit, raw_offset, order = q.get("limit"), q.get("offset", "0"), q.get("order", "asc")
-    if raw_limit is not None and (not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT):
+    limit = None if raw_limit is None else _count(raw_limit)
+    if raw_limit is not None and (limit is None or not 1 <= limit <= MAX_LIMIT):
         raise ControlError(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    if not raw_offset.isdigit() or len(raw_offset) > 9:
+    offset = _count(raw_offset)
+    if offset is None:
         raise ControlError("offset must be a non-negative integer")
     if order not in ("asc", "desc"):
         raise ControlError("order must be asc (oldest first) or desc (newest first)")
     user_id = q.get("user_id")
     if user_id == "":
         raise ControlError("user_id must not be empty; omit it for every user")
-    limit = None if raw_limit is None else int(raw_limit)
-    return limit, int(raw_offset), order == "desc", user_id
+    return limit, offset, order == "desc", user_id
 
 
 async def list_sessions(request: Request) -> Response:
