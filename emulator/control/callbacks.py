@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from emulator.control.access import caller_of
-from emulator.control.params import int_param, json_body, truthy
+from emulator.control.params import flag, int_param, json_body
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.headers import header
@@ -138,7 +138,7 @@ async def list_callbacks(request: Request) -> Response:
     api_key = _key(request, outbox)
     limit = int_param(request.query_params.get("limit"), "limit")
     offset = int_param(request.query_params.get("offset"), "offset") or 0
-    brief = truthy(request.query_params.get("brief", "false"))
+    brief = flag(request.query_params.get("brief", "false"), "brief")
     found = outbox.deliveries(
         api_key=api_key,
         session_id=_optional(request, "session_id"),

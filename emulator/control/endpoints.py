@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from emulator import __version__
-from emulator.control.params import int_param, truthy
+from emulator.control.params import flag, int_param, truthy
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.routing import route_table
@@ -79,7 +79,7 @@ async def list_requests(request: Request) -> Response:
         after=after,
         limit=limit,
     )
-    detail = truthy(q.get("detail", "false"))
+    detail = flag(q.get("detail", "false"), "detail")
     return JSONResponse(
         {
             "capacity": rt.journal.size,

@@ -6,7 +6,7 @@ bodies (huge numbers, deep nesting, NaN) are refused by ``emulator.core.jsonin``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 
@@ -37,6 +37,20 @@ def int_param(raw: str | None, name: str) -> int | None:
     if value < 0:
         raise ControlError(f"{name} must not be negative")
     return value
+
+
+FLAGS: Final = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+FLAG_VALUES: Final = tuple(FLAGS)
+
+
+def flag(raw: str, name: str) -> bool:
+    """A yes/no query parameter spelled as its schema says (``FLAGS``); 400 otherwise,
+    so a typo such as ``detail=ture`` is not quietly read as no."""
+    if raw not in FLAGS:
+        raise ControlError(f"{name} must be one of {', '.join(FLAGS)}")
+    return FLAGS[raw]
 
 
 def truthy(raw: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from emulator.control import spec_browse
+from emulator.control.params import FLAG_VALUES
 from emulator.control.shapes import (
     OPEN_OBJECT as _OPEN_OBJECT,
 )
@@ -137,7 +138,7 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                     query("faulted", string(), "true: only faulted requests"),
                     query("status", string(pattern="^[1-5xX][0-9xX]{2}$"), "404, or a class: 4xx"),
                     query("after", integer(minimum=0), "Only entries with a higher id"),
-                    query("detail", enum(("true", "false")), "true: headers and body summaries"),
+                    query("detail", enum(FLAG_VALUES), "true: headers and body summaries"),
                     query("limit", integer(minimum=0), "The newest N"),
                 ],
             ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.control.params import FLAG_VALUES
 from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
@@ -72,7 +73,7 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                     query("status", enum(DELIVERY_STATUSES), "Only this status"),
                     query("limit", integer(minimum=0), "The newest N"),
                     query("offset", integer(minimum=0), "Skip the newest N first"),
-                    query("brief", enum(("true", "false")), "true: no headers and bodies"),
+                    query("brief", enum(FLAG_VALUES), "true: no headers and bodies"),
                 ],
                 source_text=_LOG_DOCS,
             ),
