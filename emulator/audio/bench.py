@@ -8,7 +8,7 @@ Kintsugi upload uses it, on recordings built in memory, and prints one line per 
 * ``10 min speech``: the same signal for 10 minutes, default path, then measured in full
   (no early stop, no cap: the detector's raw speed);
 * ``10 min no voice``: 10 minutes of pink noise with a steady hum, where nothing stops
-  early: the worst case, bounded by the default ``audio.max_scan_seconds`` (300 s);
+  early: the worst case, bounded by the default ``audio.max_scan_seconds`` (210 s);
 * ``128 MiB upload``: a 128 MiB WAV (25 min at 44.1 kHz), with the extra memory the
   check takes: the peak traced by `tracemalloc` (numpy reports its buffers to it) and
   the growth of the process's resident high-water mark (Linux), which also sees the

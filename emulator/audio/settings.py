@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 Detector = Literal["silero", "heuristic"]
-# Five minutes: Kintsugi's voice memos are "typically no more than a few minutes in
-# length" (seed 002, Get a Prediction), and it bounds the worst case (a long upload with
-# no voice in it, where nothing stops early) to about a second of work.
-MAX_SCAN_SECONDS = 300.0
+# Three and a half minutes: Kintsugi's voice memos are "typically no more than a few
+# minutes in length" (seed 002, Get a Prediction), and it bounds the worst case (a long
+# upload with no voice in it, where nothing stops early) to under a second of work. A
+# recording the target cannot be reached in is still measured whole (up to the cap),
+# so a rejection says how much voice there was.
+MAX_SCAN_SECONDS = 210.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from emulator.settings import Settings
 
 
 def test_defaults() -> None:
-    assert AudioSettings() == AudioSettings(vad="silero", max_scan_seconds=300.0)
+    assert AudioSettings() == AudioSettings(vad="silero", max_scan_seconds=210.0)
     assert Settings().audio == AudioSettings()
 
 
