@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -111,15 +112,39 @@ SLOW_MODULES = frozenset(
         "tests/test_cli.py",  # one interpreter started per case
         "tests/test_pytest_plugin.py",  # pytest in a subprocess
         "tests/test_docker.py",
+        "tests/test_client_docs.py",  # the sample project's own pytest run
+        "tests/test_shared_app.py",  # apps on a real redis-server
+        "tests/kintsugi/test_state_machine.py",  # hypothesis state machines
+        "tests/asleep/test_http_state_machine.py",
+        "tests/asleep/test_determinism.py",  # whole nights generated twice
+        "tests/asleep/test_webhooks_e2e.py",  # real receivers and timeouts
+        "tests/core/test_persistence.py",  # kill -9 of real processes
+        "tests/audio/test_voice.py",  # the trained detector over long recordings
+        "tests/audio/test_vad.py",
     }
 )
+
+
+def _is_slow(where: str) -> bool:
+    return where in SLOW_MODULES or where.split("/", 2)[:2] == ["tests", "reliability"]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``-m "not slow"``, slow modules are not even imported (schemathesis, selenium
+    and the like cost seconds of collection)."""
+    if config.getoption("markexpr", "").replace(" ", "") != "notslow":
+        return None
+    try:
+        where = collection_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return None
+    return True if _is_slow(where) else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
     for item in items:
-        where = item.path.relative_to(root).as_posix()
-        if where in SLOW_MODULES or where.split("/", 2)[:2] == ["tests", "reliability"]:
+        if _is_slow(item.path.relative_to(root).as_posix()):
             item.add_marker(pytest.mark.slow)
 
 
