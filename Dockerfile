@@ -36,7 +36,8 @@ COPY emulator ./emulator
 RUN pip install --no-compile --no-deps .
 # Only what runs stays: no installer (pip, setuptools, wheel); no test suites (numpy's
 # test-only extension modules included), type stubs, C/Cython sources, headers or
-# static libraries; none of numpy's build tools (distutils, f2py); no pydantic.v1 (the
+# static libraries; none of numpy's build tools (distutils, f2py), nor its polynomial
+# package (loaded only on first use, which nothing here makes); no pydantic.v1 (the
 # 1.x API); none of redis-py's Redis Stack modules (JSON, search, time series, Bloom,
 # vector sets: imported only inside the methods that use them, which the emulator
 # never calls); no install records (*.dist-info/RECORD: only pip reads them); no
@@ -54,7 +55,8 @@ RUN pip uninstall -q -y pip setuptools wheel 2>/dev/null; \
         /opt/venv/bin/f2py /opt/venv/bin/numpy-config \
         "$site"/numpy/distutils "$site"/numpy/f2py "$site"/numpy/_core/include \
         "$site"/numpy/_core/lib "$site"/numpy/random/lib "$site"/numpy/random/_examples \
-        "$site"/numpy/_core/_simd.* "$site"/numpy/_core/_*_tests.* "$site"/pydantic/v1 \
+        "$site"/numpy/_core/_simd.* "$site"/numpy/_core/_*_tests.* "$site"/numpy/polynomial \
+        "$site"/pydantic/v1 \
         "$site"/redis/commands/json "$site"/redis/commands/search \
         "$site"/redis/commands/timeseries "$site"/redis/commands/bf \
         "$site"/redis/commands/vectorset "$site"/*.dist-info/RECORD \

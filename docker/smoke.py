@@ -20,6 +20,7 @@ rng = np.random.default_rng(0)
 matrix = rng.random((96, 96))
 assert np.allclose(np.linalg.inv(matrix) @ matrix, np.eye(96))  # OpenBLAS (LAPACK + BLAS)
 assert np.fft.rfft(np.ones(64))[0] == 64
+assert np.random.default_rng(7).integers(0, 10, 3).shape == (3,)  # the generators
 assert re2.search(r"a(b+)", "xabbb").group(1) == "bbb"
 assert pydantic.TypeAdapter(int).validate_python("7") == 7
 assert SileroVAD(16000).process(np.zeros(512, dtype=np.float32).tobytes()) < 0.5
