@@ -28,16 +28,21 @@ from tests.support.network import RefusingPort
 LINE = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)) serving Asleep .* Kintsugi Voice")
 
 
-@contextmanager
-def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
-    """Start `python -m emulator ARGS`, yield (base_url, first line), then stop it."""
-    proc = subprocess.Popen(
+def _spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m emulator ARGS` with its output piped."""
+    return subprocess.Popen(
         [sys.executable, "-m", "emulator", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
     )
+
+
+@contextmanager
+def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
+    """Start `python -m emulator ARGS`, yield (base_url, first line), then stop it."""
+    proc = _spawn(*args, env=env)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -348,12 +353,7 @@ def test_console_script_is_installed() -> None:
 
 
 def test_the_start_up_line_names_the_inspector_and_demo_says_open_it() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", "--demo"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _spawn("--port", "0", "--demo")
     try:
         assert proc.stdout is not None
         first, second = proc.stdout.readline(), proc.stdout.readline()
@@ -380,13 +380,7 @@ def test_the_start_up_line_names_the_inspector_and_demo_says_open_it() -> None:
 
 def _first_lines(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
     """The start-up line and everything said on stderr until the process is stopped."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
+    proc = _spawn(*args, env=env)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
