@@ -25,7 +25,7 @@ from emulator.cli import main
 from emulator.core.sqlite import SqliteBackend, StateFileError
 from emulator.core.store import Store
 from emulator.settings import Settings
-from tests.core.test_store import Thing, things
+from tests.support.records import Thing, things
 from tests.test_cli import LINE
 
 

@@ -8,7 +8,6 @@ that worked on a copy another replica changed meanwhile changes nothing and conf
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,25 +17,8 @@ from hypothesis import strategies as st
 from emulator.core.shared.db import SharedDB
 from emulator.core.shared.store import SharedStore
 from emulator.core.shared.transaction import Conflict, Transaction, Unavailable, active
-from emulator.core.tables import Namespace, Table
+from tests.support.records import Thing, things
 from tests.support.redis import RedisServer
-
-
-@dataclass
-class Thing:
-    name: str
-    n: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "n": self.n}
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Thing:
-        return cls(raw["name"], raw["n"])
-
-
-def things(ns: Namespace) -> Table[Thing]:
-    return ns.table("test.things", Thing.from_json)
 
 
 @pytest.fixture

@@ -1,30 +1,11 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.core.store import Store
 from emulator.core.tables import Namespace
-
-
-@dataclass
-class Thing:
-    name: str
-    n: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "n": self.n}
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Thing:
-        return cls(raw["name"], raw["n"])
-
-
-def things(ns: Namespace) -> Any:
-    return ns.table("test.things", Thing.from_json)
+from tests.support.records import Thing, things
 
 
 def test_tenants_are_isolated_and_reset_separately() -> None:
