@@ -18,13 +18,13 @@ from emulator.core.openapi import (
     control_op,
     enum,
     integer,
+    item_path,
     json_response,
     nullable,
     number,
     obj,
     page_parameters,
     paged,
-    path_param,
     query,
     ref,
     string,
@@ -135,9 +135,10 @@ def _paths(
                 parameters=[*tenant, *page_parameters(200)],
             )
         },
-        "/_emulator/asleep/users/{user_id}/sessions": {
-            "parameters": [path_param("user_id", "An Asleep user of this key")],
-            "get": _op(
+        "/_emulator/asleep/users/{user_id}/sessions": item_path(
+            "user_id",
+            "An Asleep user of this key",
+            get=_op(
                 "control_asleep_user_sessions",
                 "A user's sessions, newest first",
                 _ok(
@@ -154,10 +155,11 @@ def _paths(
                 _err(404, "`not_found`: no such user"),
                 parameters=[*tenant, *page_parameters(200), zone],
             ),
-        },
-        "/_emulator/asleep/sessions/{session_id}": {
-            "parameters": [path_param("session_id", "An Asleep session of this key")],
-            "get": _op(
+        ),
+        "/_emulator/asleep/sessions/{session_id}": item_path(
+            "session_id",
+            "An Asleep session of this key",
+            get=_op(
                 "control_asleep_session",
                 "One session: stage arrays, stat with units, peculiarities",
                 _ok("The session", _asleep_session()),
@@ -166,7 +168,7 @@ def _paths(
                 _err(404, "`not_found`"),
                 parameters=[*tenant, zone],
             ),
-        },
+        ),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.asleep import openapi_shared as shared
-from emulator.core.openapi import json_response, parameters_of, ref
+from emulator.core.openapi import Paths, json_response, merge_paths, parameters_of, ref
 
 
 def _query(model_name: str) -> list[dict[str, Any]]:
@@ -100,5 +100,5 @@ def _list_paths() -> dict[str, dict[str, Any]]:
     }
 
 
-def paths() -> dict[str, dict[str, Any]]:
-    return {**_get_session_paths(), **_list_paths()}
+def paths() -> Paths:
+    return merge_paths(_get_session_paths, _list_paths)

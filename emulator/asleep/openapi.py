@@ -33,11 +33,13 @@ from emulator.asleep.openapi_shared import (
 )
 from emulator.core.openapi import (
     ApiPart,
+    Paths,
     Schema,
     body,
     empty_response,
     json_body,
     json_response,
+    merge_paths,
     model_components,
     nullable,
     obj,
@@ -254,16 +256,17 @@ def _delete_session_path() -> dict[str, dict[str, Any]]:
     }
 
 
-def paths() -> dict[str, dict[str, Any]]:
-    return {
-        **_user_paths(),
-        **_create_path(),
-        **_upload_path(),
-        **_close_paths(),
-        **_delete_session_path(),
-        **data_openapi.paths(),
-        **control_openapi.paths(),
-    }
+def paths() -> Paths:
+    """Every Asleep path, the emulator's Asleep control paths last."""
+    return merge_paths(
+        _user_paths,
+        _create_path,
+        _upload_path,
+        _close_paths,
+        _delete_session_path,
+        data_openapi.paths,
+        control_openapi.paths,
+    )
 
 
 def part() -> ApiPart:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -174,18 +174,10 @@ class AsyncEmulatorClient(ClientBase):
 
     # -- the request journal -------------------------------------------------------
 
-    async def requests(
-        self,
-        *,
-        method: str | None = None,
-        path_prefix: str | None = None,
-        vendor: str | None = None,
-        faulted: bool | None = None,
-        limit: int | None = None,
-        api_key: str | None = None,
-    ) -> list[t.JournalEntry]:
-        """Vendor requests received, oldest first (the journal's filters)."""
-        return await self.run(calls.requests(method, path_prefix, vendor, faulted, limit, api_key))
+    async def requests(self, **filters: Unpack[calls.RequestFilters]) -> list[t.JournalEntry]:
+        """Vendor requests received, oldest first. Filters (``calls.RequestFilters``):
+        ``method``, ``path_prefix``, ``vendor``, ``faulted``, ``limit``, ``api_key``."""
+        return await self.run(calls.requests(filters))
 
     async def clear_requests(self, *, api_key: str | None = None) -> int:
         return await self.run(calls.clear_requests(api_key))
@@ -208,18 +200,10 @@ class AsyncEmulatorClient(ClientBase):
 
     # -- webhook deliveries --------------------------------------------------------
 
-    async def callbacks(
-        self,
-        *,
-        event: str | None = None,
-        status: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        limit: int | None = None,
-        api_key: str | None = None,
-    ) -> list[t.Delivery]:
-        """The delivery log, oldest first."""
-        return await self.run(calls.callbacks(event, status, session_id, user_id, limit, api_key))
+    async def callbacks(self, **filters: Unpack[calls.CallbackFilters]) -> list[t.Delivery]:
+        """The delivery log, oldest first. Filters (``calls.CallbackFilters``): ``event``,
+        ``status``, ``session_id``, ``user_id``, ``limit``, ``api_key``."""
+        return await self.run(calls.callbacks(filters))
 
     async def callback(self, delivery_id: str) -> t.Delivery:
         return await self.run(calls.callback(delivery_id))

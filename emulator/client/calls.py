@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypedDict, TypeVar, cast
 from urllib.parse import quote
 
 from emulator.client.types import (
@@ -74,6 +74,18 @@ def _query(**values: Any) -> dict[str, str]:
             continue
         out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
+
+
+def _listed(name: str, filters: Mapping[str, Any], declared: type) -> Call[Any]:
+    """``GET /_emulator/{name}`` with ``filters`` as its query (the tenant as the header);
+    a filter ``declared`` does not list is a TypeError, as an unknown keyword would be."""
+    known = declared.__annotations__
+    unknown = sorted(set(filters) - set(known))
+    if unknown:
+        raise TypeError(f"unknown filter {', '.join(unknown)}; known: {', '.join(known)}")
+    query = _query(**filters)
+    api_key = query.pop("api_key", None)
+    return Call("GET", _path(name), params=query, api_key=api_key, read=_key(name))
 
 
 def _key(name: str) -> Callable[[Any], Any]:
@@ -207,19 +219,27 @@ def delete_fault(rule_id: str) -> Call[int]:
 # -- the request journal ---------------------------------------------------------------
 
 
-def requests(
-    method: str | None,
-    path_prefix: str | None,
-    vendor: str | None,
-    faulted: bool | None,
-    limit: int | None,
-    api_key: str | None,
-) -> Call[list[JournalEntry]]:
-    method = method.upper() if method else None
-    params = _query(
-        method=method, path_prefix=path_prefix, vendor=vendor, faulted=faulted, limit=limit
-    )
-    return Call("GET", _path("requests"), params=params, api_key=api_key, read=_key("requests"))
+class ListFilters(TypedDict, total=False):
+    """What every list's filters share: the newest ``limit`` items, of one tenant
+    (``api_key``, sent as the header)."""
+
+    limit: int | None
+    api_key: str | None
+
+
+class RequestFilters(ListFilters, total=False):
+    """The journal's filters (``GET /_emulator/requests``); each narrows, none is needed.
+    ``method`` is matched upper-cased."""
+
+    method: str | None
+    path_prefix: str | None
+    vendor: str | None
+    faulted: bool | None
+
+
+def requests(filters: RequestFilters) -> Call[list[JournalEntry]]:
+    method = filters.get("method")
+    return _listed("requests", {**filters, "method": method and method.upper()}, RequestFilters)
 
 
 def journal(judge: Callable[[list[JournalEntry]], T]) -> Call[T]:
@@ -234,16 +254,18 @@ def clear_requests(api_key: str | None) -> Call[int]:
 # -- webhook deliveries ----------------------------------------------------------------
 
 
-def callbacks(
-    event: str | None,
-    status: str | None,
-    session_id: str | None,
-    user_id: str | None,
-    limit: int | None,
-    api_key: str | None,
-) -> Call[list[Delivery]]:
-    params = _query(event=event, status=status, session_id=session_id, user_id=user_id, limit=limit)
-    return Call("GET", _path("callbacks"), params=params, api_key=api_key, read=_key("callbacks"))
+class CallbackFilters(ListFilters, total=False):
+    """The delivery log's filters (``GET /_emulator/callbacks``); each narrows, none is
+    needed."""
+
+    event: str | None
+    status: str | None
+    session_id: str | None
+    user_id: str | None
+
+
+def callbacks(filters: CallbackFilters) -> Call[list[Delivery]]:
+    return _listed("callbacks", filters, CallbackFilters)
 
 
 def callback(delivery_id: str) -> Call[Delivery]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -175,18 +175,10 @@ class EmulatorClient(ClientBase):
 
     # -- the request journal -------------------------------------------------------
 
-    def requests(
-        self,
-        *,
-        method: str | None = None,
-        path_prefix: str | None = None,
-        vendor: str | None = None,
-        faulted: bool | None = None,
-        limit: int | None = None,
-        api_key: str | None = None,
-    ) -> list[t.JournalEntry]:
-        """Vendor requests received, oldest first (the journal's filters)."""
-        return self.run(calls.requests(method, path_prefix, vendor, faulted, limit, api_key))
+    def requests(self, **filters: Unpack[calls.RequestFilters]) -> list[t.JournalEntry]:
+        """Vendor requests received, oldest first. Filters (``calls.RequestFilters``):
+        ``method``, ``path_prefix``, ``vendor``, ``faulted``, ``limit``, ``api_key``."""
+        return self.run(calls.requests(filters))
 
     def clear_requests(self, *, api_key: str | None = None) -> int:
         return self.run(calls.clear_requests(api_key))
@@ -207,18 +199,10 @@ class EmulatorClient(ClientBase):
 
     # -- webhook deliveries --------------------------------------------------------
 
-    def callbacks(
-        self,
-        *,
-        event: str | None = None,
-        status: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        limit: int | None = None,
-        api_key: str | None = None,
-    ) -> list[t.Delivery]:
-        """The delivery log, oldest first."""
-        return self.run(calls.callbacks(event, status, session_id, user_id, limit, api_key))
+    def callbacks(self, **filters: Unpack[calls.CallbackFilters]) -> list[t.Delivery]:
+        """The delivery log, oldest first. Filters (``calls.CallbackFilters``): ``event``,
+        ``status``, ``session_id``, ``user_id``, ``limit``, ``api_key``."""
+        return self.run(calls.callbacks(filters))
 
     def callback(self, delivery_id: str) -> t.Delivery:
         return self.run(calls.callback(delivery_id))

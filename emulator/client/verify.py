@@ -194,7 +194,7 @@ class Waiting:
     @property
     def call(self) -> calls.Call[list[Delivery]]:
         """The poll: the delivery log of the session (or all), for the tenant."""
-        return calls.callbacks(None, None, self.session_id, None, None, self.api_key)
+        return calls.callbacks({"session_id": self.session_id, "api_key": self.api_key})
 
     def found(self, log: list[Delivery]) -> list[Delivery] | None:
         """The deliveries waited for; None: poll again; ``WaitTimeout`` past the deadline."""

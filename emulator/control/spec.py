@@ -33,12 +33,14 @@ from emulator.control.spec_inputs import clock_change, snapshot_in
 from emulator.core.openapi import (
     CONTROL_TAG,
     ApiPart,
+    Paths,
     Schema,
     array,
     boolean,
     enum,
     integer,
     json_body,
+    merge_paths,
     nullable,
     number,
     obj,
@@ -51,15 +53,6 @@ from emulator.core.openapi import (
 TAG: Final = CONTROL_TAG
 Sections = dict[str, Mapping[str, Schema]]
 """Each vendor's sections of the shared answers, by vendor name (``ApiPart.control``)."""
-
-
-def _world_paths() -> dict[str, dict[str, Any]]:
-    return {
-        **_health_paths(),
-        **_journal_paths(),
-        **_tenant_paths(),
-        **_state_paths(),
-    }
 
 
 def _health_paths() -> dict[str, dict[str, Any]]:
@@ -354,16 +347,20 @@ def _misc_paths(sections: Sections) -> dict[str, dict[str, Any]]:
     }
 
 
-def paths(sections: Sections) -> dict[str, dict[str, Any]]:
-    return {
-        **_world_paths(),
-        **_time_paths(list(sections)),
-        **fault_paths(),
-        **callback_paths(),
-        **_misc_paths(sections),
-        **spec_browse.paths(),
-        **access_paths(),
-    }
+def paths(sections: Sections) -> Paths:
+    """Every ``/_emulator`` path, in the document's order."""
+    return merge_paths(
+        _health_paths,
+        _journal_paths,
+        _tenant_paths,
+        _state_paths,
+        lambda: _time_paths(list(sections)),
+        fault_paths,
+        callback_paths,
+        lambda: _misc_paths(sections),
+        spec_browse.paths,
+        access_paths,
+    )
 
 
 def part(vendor_parts: Sequence[ApiPart] = ()) -> ApiPart:

@@ -21,11 +21,11 @@ from emulator.core.openapi import (
     boolean,
     control_operation,
     integer,
+    item_path,
     nullable,
     obj,
     page_parameters,
     paged,
-    path_param,
     ref,
     string,
 )
@@ -106,13 +106,14 @@ def paths() -> dict[str, dict[str, Any]]:
                 parameters=page_parameters(1000),
             )
         },
-        "/_emulator/requests/{entry_id}": {
-            "parameters": [path_param("entry_id", "A journal entry id")],
-            "get": _op(
+        "/_emulator/requests/{entry_id}": item_path(
+            "entry_id",
+            "A journal entry id",
+            get=_op(
                 "control_get_request",
                 "One journal entry with headers and body summaries",
                 ok("The entry", ref("ControlJournalDetail")),
                 err(404, "`not_found`: no such entry (or it fell off the ring)"),
             ),
-        },
+        ),
     }

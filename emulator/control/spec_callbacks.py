@@ -13,17 +13,20 @@ from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
 from emulator.control.spec_helpers import BAD as _BAD
 from emulator.control.spec_helpers import TENANT as _TENANT
 from emulator.control.spec_helpers import ok as _ok
-from emulator.control.spec_helpers import op as _op
+from emulator.control.spec_helpers import op
 from emulator.core.openapi import (
+    Paths,
+    Schema,
     array,
     boolean,
     enum,
     integer,
+    item_path,
     json_body,
+    merge_paths,
     nullable,
     number,
     obj,
-    path_param,
     query,
     ref,
     string,
@@ -36,13 +39,14 @@ _LOG_DOCS: Final = "emulator (docs/webhooks.md, Delivery log and control endpoin
 _SWITCH_DOCS: Final = "emulator (docs/webhooks.md, the failure switch)"
 
 
-def callback_paths() -> dict[str, dict[str, Any]]:
-    return {
-        **_log_paths(),
-        **_switch_paths(),
-        **_flush_paths(),
-        **_redeliver_paths(),
-    }
+def _op(
+    op_id: str, summary: str, answer: tuple[int, Schema], *more: tuple[int, Schema], **kwargs: Any
+) -> Schema:
+    """A delivery-log operation. Each may answer 400 (a bad field or parameter) and, while
+    delivery is off, 503; each reads the tenant unless told (docs/webhooks.md)."""
+    docs = kwargs.pop("docs", _LOG_DOCS)
+    kwargs.setdefault("parameters", _TENANT)
+    return op(op_id, summary, answer, _BAD, _DISABLED, *more, source_text=docs, **kwargs)
 
 
 def _log_paths() -> dict[str, dict[str, Any]]:
@@ -63,8 +67,6 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                         }
                     ),
                 ),
-                _BAD,
-                _DISABLED,
                 parameters=[
                     *_TENANT,
                     query("session_id", string(minLength=1), "Only this session"),
@@ -75,16 +77,11 @@ def _log_paths() -> dict[str, dict[str, Any]]:
                     query("offset", integer(minimum=0), "Skip the newest N first"),
                     query("brief", enum(FLAG_VALUES), "true: no headers and bodies"),
                 ],
-                source_text=_LOG_DOCS,
             ),
             "delete": _op(
                 "control_clear_callbacks",
                 "Forget finished deliveries",
                 _ok("Cleared", obj({"cleared": integer(minimum=0)})),
-                _BAD,
-                _DISABLED,
-                parameters=_TENANT,
-                source_text=_LOG_DOCS,
             ),
         },
     }
@@ -97,10 +94,7 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                 "control_get_callback_failures",
                 "The failure switches in force",
                 _ok("The switches", obj({"switches": array(ref("ControlFailureSwitch"))})),
-                _BAD,
-                _DISABLED,
-                parameters=_TENANT,
-                source_text=_SWITCH_DOCS,
+                docs=_SWITCH_DOCS,
             ),
             "put": _op(
                 "control_put_callback_failures",
@@ -115,8 +109,6 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                         required=("switch",),
                     ),
                 ),
-                _BAD,
-                _DISABLED,
                 parameters=tenant_parameters("This tenant's switch (or body api_key)"),
                 request_body=json_body(
                     obj(
@@ -129,16 +121,13 @@ def _switch_paths() -> dict[str, dict[str, Any]]:
                         required=("mode",),
                     )
                 ),
-                source_text=_SWITCH_DOCS,
+                docs=_SWITCH_DOCS,
             ),
             "delete": _op(
                 "control_delete_callback_failures",
                 "Switch off (one key's) failure switch",
                 _ok("Done", obj({"removed": boolean(), "api_key": nullable(string())})),
-                _BAD,
-                _DISABLED,
-                parameters=_TENANT,
-                source_text=_SWITCH_DOCS,
+                docs=_SWITCH_DOCS,
             ),
         },
     }
@@ -160,37 +149,32 @@ def _flush_paths() -> dict[str, dict[str, Any]]:
                         }
                     ),
                 ),
-                _BAD,
-                _DISABLED,
                 _err(504, "`flush_timeout`: deliveries still pending"),
                 parameters=[
                     query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
                     *_TENANT,
                 ],
-                source_text=_LOG_DOCS,
             )
         },
-        "/_emulator/callbacks/{delivery_id}": {
-            "parameters": [path_param("delivery_id", "From the log")],
-            "get": _op(
+        "/_emulator/callbacks/{delivery_id}": item_path(
+            "delivery_id",
+            "From the log",
+            get=_op(
                 "control_get_callback",
                 "One delivery with every attempt",
                 _ok("The delivery", ref("ControlDelivery")),
-                _BAD,
-                _DISABLED,
                 _err(404, "`not_found` (or not this tenant's)"),
-                parameters=_TENANT,
-                source_text=_LOG_DOCS,
             ),
-        },
+        ),
     }
 
 
 def _redeliver_paths() -> dict[str, dict[str, Any]]:
     return {
-        "/_emulator/callbacks/{delivery_id}/redeliver": {
-            "parameters": [path_param("delivery_id", "From the log")],
-            "post": _op(
+        "/_emulator/callbacks/{delivery_id}/redeliver": item_path(
+            "delivery_id",
+            "From the log",
+            post=_op(
                 "control_redeliver_callback",
                 "Send a delivery again (a new delivery)",
                 _ok(
@@ -204,11 +188,12 @@ def _redeliver_paths() -> dict[str, dict[str, Any]]:
                     ),
                     202,
                 ),
-                _BAD,
-                _DISABLED,
                 _err(404, "`not_found` (or not this tenant's)"),
-                parameters=_TENANT,
-                source_text=_LOG_DOCS,
             ),
-        },
+        ),
     }
+
+
+def callback_paths() -> Paths:
+    """Every ``/_emulator/callbacks`` path: the log, the failure switch, flush, redeliver."""
+    return merge_paths(_log_paths, _switch_paths, _flush_paths, _redeliver_paths)

@@ -13,22 +13,17 @@ from emulator.control.spec_helpers import ok as _ok
 from emulator.control.spec_helpers import op as _op
 from emulator.control.spec_inputs import fault_rule_in
 from emulator.core.openapi import (
+    Paths,
     array,
     integer,
+    item_path,
     json_body,
+    merge_paths,
     obj,
-    path_param,
     ref,
     tenant_parameters,
 )
 from emulator.core.openapi import control_error as _err
-
-
-def fault_paths() -> dict[str, dict[str, Any]]:
-    return {
-        **_rules_paths(),
-        **_rule_paths(),
-    }
 
 
 def _rules_paths() -> dict[str, dict[str, Any]]:
@@ -75,9 +70,10 @@ def _rules_paths() -> dict[str, dict[str, Any]]:
 
 def _rule_paths() -> dict[str, dict[str, Any]]:
     return {
-        "/_emulator/faults/{rule_id}": {
-            "parameters": [path_param("rule_id", "f1, f2, ... or your own id")],
-            "get": _op(
+        "/_emulator/faults/{rule_id}": item_path(
+            "rule_id",
+            "f1, f2, ... or your own id",
+            get=_op(
                 "control_get_fault",
                 "One rule",
                 _ok("The rule", ref("ControlFaultRule")),
@@ -85,7 +81,7 @@ def _rule_paths() -> dict[str, dict[str, Any]]:
                 _err(404, "`not_found` (also another tenant's rule)"),
                 parameters=_TENANT,
             ),
-            "delete": _op(
+            delete=_op(
                 "control_delete_fault",
                 "Delete one rule",
                 _ok("Deleted", obj({"deleted": {"const": 1}})),
@@ -93,5 +89,10 @@ def _rule_paths() -> dict[str, dict[str, Any]]:
                 _err(404, "`not_found` (also another tenant's rule)"),
                 parameters=_TENANT,
             ),
-        },
+        ),
     }
+
+
+def fault_paths() -> Paths:
+    """Every ``/_emulator/faults`` path: the rule list and one rule."""
+    return merge_paths(_rules_paths, _rule_paths)

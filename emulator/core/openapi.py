@@ -215,6 +215,22 @@ def path_param(name: str, description: str, schema: Schema | None = None) -> dic
     }
 
 
+def item_path(name: str, description: str, **operations: Schema) -> Schema:
+    """A path with one ``{name}`` segment: its parameter stated once, then the operations."""
+    return {"parameters": [path_param(name, description)], **operations}
+
+
+Paths = dict[str, dict[str, Any]]
+
+
+def merge_paths(*groups: Callable[[], Paths]) -> Paths:
+    """One document's paths from the functions that each build a group of them, in order."""
+    merged: Paths = {}
+    for group in groups:
+        merged.update(group())
+    return merged
+
+
 # --------------------------------------------------------------------------- bodies
 
 

@@ -18,11 +18,11 @@ from emulator.core.openapi import (
     control_operation,
     enum,
     integer,
+    item_path,
     json_body,
     json_response,
     nullable,
     obj,
-    path_param,
     query,
     string,
     tenant_parameters,
@@ -80,9 +80,10 @@ def _outcome_paths(plural: str, scope: str) -> dict[str, Any]:
         if scope == "session"
         else ()
     )
-    return {
-        "parameters": [path_param("ident", f"The {scope} id")],
-        "put": _op(
+    return item_path(
+        "ident",
+        f"The {scope} id",
+        put=_op(
             f"control_kintsugi_put_{scope}_outcome",
             f"Force the outcome of a {scope}'s predictions",
             (200, json_response("Stored", obj({"key": string(), "outcome": outcome}))),
@@ -90,13 +91,13 @@ def _outcome_paths(plural: str, scope: str) -> dict[str, Any]:
             *conflicts,
             request_body=json_body(_outcome(given=True)),
         ),
-        "delete": _op(
+        delete=_op(
             f"control_kintsugi_delete_{scope}_outcome",
             f"Clear a {scope}'s forced outcome",
             (200, json_response("Cleared", obj({"key": string(), "deleted": boolean()}))),
             _err(400, "`missing_api_key`"),
         ),
-    }
+    )
 
 
 def _kintsugi_session() -> Schema:
@@ -136,9 +137,10 @@ def _kintsugi_session() -> Schema:
 
 def _session_path() -> dict[str, Any]:
     """``GET /_emulator/kintsugi/sessions/{session_id}`` (docs/inspector.md, browsing)."""
-    return {
-        "parameters": [path_param("session_id", "A Kintsugi session of this key")],
-        "get": control_op(
+    return item_path(
+        "session_id",
+        "A Kintsugi session of this key",
+        get=control_op(
             "control_kintsugi_session",
             "One session: prediction, audio verdict, feedback",
             "emulator (docs/inspector.md, control API for browsing)",
@@ -147,7 +149,7 @@ def _session_path() -> dict[str, Any]:
             _err(404, "`not_found`"),
             parameters=_KEY,
         ),
-    }
+    )
 
 
 def _listing() -> tuple[Schema, list[dict[str, Any]]]:

@@ -26,11 +26,11 @@ from emulator.core.openapi import (
     empty_response,
     enum,
     integer,
+    item_path,
     json_body,
     json_response,
     obj,
     op,
-    path_param,
     ref,
     string,
 )
@@ -295,9 +295,10 @@ def _v2_reads() -> dict[str, dict[str, Any]]:
     record = ref("KintsugiRecordBySession")
     failed = "A failed record (setting kintsugi.failed_record_status=417; 3rd-party hint)"
     return {
-        "/v2/predict/sessions/{session_id}": {
-            "parameters": [path_param("session_id", "From initiate")],
-            "get": _op(
+        "/v2/predict/sessions/{session_id}": item_path(
+            "session_id",
+            "From initiate",
+            get=_op(
                 "kintsugi_v2_prediction_by_session",
                 "The prediction record of one session",
                 "java-gen PredictGetApi; py-sdk; errors INFERRED",
@@ -306,10 +307,11 @@ def _v2_reads() -> dict[str, dict[str, Any]]:
                 *_common(2),
                 *_session_errors(2, conflict=False),
             ),
-        },
-        "/v2/predict/users/{user_id}": {
-            "parameters": [path_param("user_id", "The caller's patient id")],
-            "get": _op(
+        ),
+        "/v2/predict/users/{user_id}": item_path(
+            "user_id",
+            "The caller's patient id",
+            get=_op(
                 "kintsugi_v2_predictions_by_user",
                 "Every prediction record of a user",
                 "java-gen predict.ResponsePredictionRecord; py-sdk",
@@ -322,7 +324,7 @@ def _v2_reads() -> dict[str, dict[str, Any]]:
                 ),
                 *_common(2),
             ),
-        },
+        ),
     }
 
 

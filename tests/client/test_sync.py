@@ -139,6 +139,21 @@ def test_journal_and_assert_requested(emu: EmulatorClient, vendor: httpx.Client)
     assert emu.clear_requests() == 2
 
 
+def test_list_filters_are_declared_once_and_checked(
+    emu: EmulatorClient, vendor: httpx.Client
+) -> None:
+    _kintsugi_session(vendor)
+    vendor.get("/v2/predict/users/patient-1")
+    got = emu.requests(path_prefix="/v2/predict/", limit=5, api_key=KEY, faulted=False)
+    assert [e["path"] for e in got] == ["/v2/predict/users/patient-1"]
+    assert emu.requests(vendor="asleep") == []
+    assert emu.callbacks(session_id="no-such-session", limit=1) == []
+    with pytest.raises(TypeError, match="unknown filter path; known: limit, api_key, method"):
+        emu.requests(path="/v2/initiate")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unknown filter session"):
+        emu.callbacks(session="s")  # type: ignore[call-arg]
+
+
 def test_assert_requested_lists_the_nearest_requests(
     emu: EmulatorClient, vendor: httpx.Client
 ) -> None:
