@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.asleep import openapi_shared as shared
-from emulator.core.openapi import Paths, json_response, merge_paths, parameters_of, ref
+from emulator.core.openapi import Paths, json_response, merge_paths, ref
+from emulator.core.openapi_models import parameters_of
 
 
 def _query(model_name: str) -> list[dict[str, Any]]:

@@ -40,14 +40,13 @@ from emulator.core.openapi import (
     json_body,
     json_response,
     merge_paths,
-    model_components,
     nullable,
     obj,
-    parameters_of,
     query,
     ref,
     string,
 )
+from emulator.core.openapi_models import model_components, parameters_of
 
 _FORMS: Final = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -174,8 +174,8 @@ class AsyncEmulatorClient(ClientBase):
 
     # -- the request journal -------------------------------------------------------
 
-    async def requests(self, **filters: Unpack[calls.RequestFilters]) -> list[t.JournalEntry]:
-        """Vendor requests received, oldest first. Filters (``calls.RequestFilters``):
+    async def requests(self, **filters: Unpack[t.RequestFilters]) -> list[t.JournalEntry]:
+        """Vendor requests received, oldest first. Filters (``types.RequestFilters``):
         ``method``, ``path_prefix``, ``vendor``, ``faulted``, ``limit``, ``api_key``."""
         return await self.run(calls.requests(filters))
 
@@ -200,8 +200,8 @@ class AsyncEmulatorClient(ClientBase):
 
     # -- webhook deliveries --------------------------------------------------------
 
-    async def callbacks(self, **filters: Unpack[calls.CallbackFilters]) -> list[t.Delivery]:
-        """The delivery log, oldest first. Filters (``calls.CallbackFilters``): ``event``,
+    async def callbacks(self, **filters: Unpack[t.CallbackFilters]) -> list[t.Delivery]:
+        """The delivery log, oldest first. Filters (``types.CallbackFilters``): ``event``,
         ``status``, ``session_id``, ``user_id``, ``limit``, ``api_key``."""
         return await self.run(calls.callbacks(filters))
 

@@ -13,12 +13,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypedDict, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
 from emulator.client.types import (
     AdvanceResult,
     AsleepProfile,
+    CallbackFilters,
     Clock,
     Delivery,
     FailureSwitch,
@@ -32,6 +33,7 @@ from emulator.client.types import (
     OutcomeEntry,
     Policy,
     Redelivery,
+    RequestFilters,
     ResetResult,
     RestoreResult,
     Scenario,
@@ -219,24 +221,6 @@ def delete_fault(rule_id: str) -> Call[int]:
 # -- the request journal ---------------------------------------------------------------
 
 
-class ListFilters(TypedDict, total=False):
-    """What every list's filters share: the newest ``limit`` items, of one tenant
-    (``api_key``, sent as the header)."""
-
-    limit: int | None
-    api_key: str | None
-
-
-class RequestFilters(ListFilters, total=False):
-    """The journal's filters (``GET /_emulator/requests``); each narrows, none is needed.
-    ``method`` is matched upper-cased."""
-
-    method: str | None
-    path_prefix: str | None
-    vendor: str | None
-    faulted: bool | None
-
-
 def requests(filters: RequestFilters) -> Call[list[JournalEntry]]:
     method = filters.get("method")
     return _listed("requests", {**filters, "method": method and method.upper()}, RequestFilters)
@@ -252,16 +236,6 @@ def clear_requests(api_key: str | None) -> Call[int]:
 
 
 # -- webhook deliveries ----------------------------------------------------------------
-
-
-class CallbackFilters(ListFilters, total=False):
-    """The delivery log's filters (``GET /_emulator/callbacks``); each narrows, none is
-    needed."""
-
-    event: str | None
-    status: str | None
-    session_id: str | None
-    user_id: str | None
 
 
 def callbacks(filters: CallbackFilters) -> Call[list[Delivery]]:

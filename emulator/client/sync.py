@@ -175,8 +175,8 @@ class EmulatorClient(ClientBase):
 
     # -- the request journal -------------------------------------------------------
 
-    def requests(self, **filters: Unpack[calls.RequestFilters]) -> list[t.JournalEntry]:
-        """Vendor requests received, oldest first. Filters (``calls.RequestFilters``):
+    def requests(self, **filters: Unpack[t.RequestFilters]) -> list[t.JournalEntry]:
+        """Vendor requests received, oldest first. Filters (``types.RequestFilters``):
         ``method``, ``path_prefix``, ``vendor``, ``faulted``, ``limit``, ``api_key``."""
         return self.run(calls.requests(filters))
 
@@ -199,8 +199,8 @@ class EmulatorClient(ClientBase):
 
     # -- webhook deliveries --------------------------------------------------------
 
-    def callbacks(self, **filters: Unpack[calls.CallbackFilters]) -> list[t.Delivery]:
-        """The delivery log, oldest first. Filters (``calls.CallbackFilters``): ``event``,
+    def callbacks(self, **filters: Unpack[t.CallbackFilters]) -> list[t.Delivery]:
+        """The delivery log, oldest first. Filters (``types.CallbackFilters``): ``event``,
         ``status``, ``session_id``, ``user_id``, ``limit``, ``api_key``."""
         return self.run(calls.callbacks(filters))
 

@@ -3,7 +3,8 @@
 Each is exactly the JSON document the endpoint returns (docs/control-api.md,
 docs/webhooks.md, docs/kintsugi.md, docs/asleep.md), so a result is an ordinary
 ``dict`` at run time and a typed one to mypy and the editor. ``NotRequired`` marks a
-field only some answers carry.
+field only some answers carry. Last, the filters the lists take (keyword arguments of
+both clients, checked by name in ``calls``).
 """
 
 from __future__ import annotations
@@ -177,3 +178,34 @@ class Night(TypedDict):
     end_time: str
     callback_url: str
     deliveries: list[NightDelivery]
+
+
+# -- what the lists take --------------------------------------------------------------
+
+
+class ListFilters(TypedDict, total=False):
+    """What every list's filters share: the newest ``limit`` items, of one tenant
+    (``api_key``, sent as the header)."""
+
+    limit: int | None
+    api_key: str | None
+
+
+class RequestFilters(ListFilters, total=False):
+    """The journal's filters (``GET /_emulator/requests``); each narrows, none is needed.
+    ``method`` is matched upper-cased."""
+
+    method: str | None
+    path_prefix: str | None
+    vendor: str | None
+    faulted: bool | None
+
+
+class CallbackFilters(ListFilters, total=False):
+    """The delivery log's filters (``GET /_emulator/callbacks``); each narrows, none is
+    needed."""
+
+    event: str | None
+    status: str | None
+    session_id: str | None
+    user_id: str | None

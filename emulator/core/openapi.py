@@ -1,11 +1,10 @@
 """Builders for the OpenAPI 3.1 document: schemas, parameters, responses, operations.
 
 Shapes are declared once, where the code uses them: pydantic models (the vendors'
-request and response models) become components through ``model_components`` and
-parameters through ``parameters_of``; the small builders below (``obj``, ``string``,
-...) declare the rest compactly (operations, and shapes no code validates). Every
-builder returns plain JSON-able dicts; pydantic is imported only when a document is
-built, never at start-up.
+request and response models) become components and parameters through
+``openapi_models``; the small builders below (``obj``, ``string``, ...) declare the
+rest compactly (operations, and shapes no code validates). Every builder returns plain
+JSON-able dicts; pydantic is imported only when a document is built, never at start-up.
 
 Provenance: ``source(...)`` (or a model's ``json_schema_extra``) adds an
 ``x-emulator-source`` extension naming where a shape comes from (a seed page, a
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 Schema = dict[str, Any]
 
@@ -115,72 +114,10 @@ def _described(schema: Schema, description: str | None) -> Schema:
     return schema if description is None else {**schema, "description": description}
 
 
-# --------------------------------------------------------------------------- from models
-
-Mode = Literal["validation", "serialization"]
+# --------------------------------------------------------------------------- parameters
 
 
-def model_components(models: Sequence[tuple[Any, Mode]], *, prefix: str) -> dict[str, Schema]:
-    """Components of pydantic ``models`` (and every model or enum they use).
-
-    Requests in ``validation`` mode, responses in ``serialization`` mode; a model used
-    both ways and shaped differently is ``<Name>`` as a response and ``<Name>Input`` as a
-    request. Names get ``prefix`` unless they have it. The schemas are tidied for
-    reading: no ``title``, ``null`` folded into the type list as ``nullable`` does.
-    """
-    from pydantic.json_schema import models_json_schema  # only when a document is built
-
-    _, top = models_json_schema(models, ref_template=COMPONENTS + "{model}")
-    defs: dict[str, Schema] = top.get("$defs", {})
-    names = {name: _component_name(name, prefix) for name in defs}
-    return {names[name]: tidy(schema, names) for name, schema in defs.items()}
-
-
-def _component_name(name: str, prefix: str) -> str:
-    base, _, mode = name.partition("-")
-    base = base if base.startswith(prefix) else prefix + base
-    return base + ("Input" if mode == "Input" else "")
-
-
-def tidy(schema: Any, names: Mapping[str, str] | None = None) -> Any:
-    """A generated schema made compact: titles dropped, ``$ref`` names mapped through
-    ``names``, ``anyOf [X, null]`` folded into ``X`` (see ``nullable``)."""
-    if isinstance(schema, list):
-        return [tidy(item, names) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: tidy(value, names) for key, value in schema.items() if key != "title"}
-    target = out.get("$ref")
-    if isinstance(target, str) and names is not None:
-        name = target.removeprefix(COMPONENTS)
-        out["$ref"] = COMPONENTS + names.get(name, name)
-    options = out.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        (kept,) = [option for option in options if option != {"type": "null"}]
-        rest = {key: value for key, value in out.items() if key != "anyOf"}
-        folded = nullable(kept)
-        return {**folded, **rest} if "anyOf" not in folded else {**rest, **folded}
-    return out
-
-
-def parameters_of(schema: Schema, where: str) -> list[dict[str, Any]]:
-    """OpenAPI parameters (``in: where``) of a model's validation-mode JSON schema."""
-    required = set(schema.get("required", ()))
-    found: list[dict[str, Any]] = []
-    for name, prop in schema.get("properties", {}).items():
-        prop = tidy(prop)
-        description = prop.pop("description", "")
-        if isinstance(prop.get("type"), list) and name not in required:
-            # An optional parameter is absent, never null: a query string has no null.
-            prop["type"] = [kind for kind in prop["type"] if kind != "null"]
-            prop["type"] = prop["type"][0] if len(prop["type"]) == 1 else prop["type"]
-            if prop.get("default", 0) is None:
-                del prop["default"]
-        found.append(_parameter(name, where, prop, description, required=name in required))
-    return found
-
-
-def _parameter(
+def parameter(
     name: str, where: str, schema: Schema, description: str, *, required: bool
 ) -> dict[str, Any]:
     return {
@@ -192,27 +129,18 @@ def _parameter(
     }
 
 
-# --------------------------------------------------------------------------- parameters
-
-
 def header(
     name: str, schema: Schema, description: str, *, required: bool = False
 ) -> dict[str, Any]:
-    return _parameter(name, "header", schema, description, required=required)
+    return parameter(name, "header", schema, description, required=required)
 
 
 def query(name: str, schema: Schema, description: str, *, required: bool = False) -> dict[str, Any]:
-    return _parameter(name, "query", schema, description, required=required)
+    return parameter(name, "query", schema, description, required=required)
 
 
 def path_param(name: str, description: str, schema: Schema | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
+    return parameter(name, "path", schema or {"type": "string"}, description, required=True)
 
 
 def item_path(name: str, description: str, **operations: Schema) -> Schema:
