@@ -108,7 +108,8 @@ def emulator_server(
 def emulator_control(emulator_server: EmulatorServer) -> Iterator[EmulatorClient]:
     from emulator.client import EmulatorClient
 
-    with EmulatorClient(emulator_server.base_url) as client:
+    token = emulator_server.settings.control_token
+    with EmulatorClient(emulator_server.base_url, token=token) as client:
         yield client
 
 

@@ -8,10 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
+from emulator.client import EmulatorClient
 from emulator.pytest_plugin import ServerPool
 from emulator.settings import Settings
+from emulator.testing import EmulatorServer
 
 PYPROJECT = """\
 [tool.pytest.ini_options]
@@ -110,3 +113,19 @@ def test_the_pool_stops_the_least_recently_used_server_beyond_its_limit() -> Non
         assert (pool.started, pool.reused, len(pool.distinct)) == (2, 1, 2)
     finally:
         pool.stop()
+
+
+class TestAControlToken:
+    """A project whose emulator runs with a control token: the plugin's client carries it."""
+
+    @pytest.fixture
+    def emulator_settings(self) -> Settings:
+        return Settings(control_token="plugin-t0ken")
+
+    def test_the_control_client_carries_the_token(
+        self, emulator_server: EmulatorServer, emulator_control: EmulatorClient
+    ) -> None:
+        assert emulator_control.reset()["reset"] == "all"
+        assert emulator_control.faults() == []
+        refused = httpx.post(f"{emulator_server.base_url}/_emulator/reset", timeout=10)
+        assert refused.status_code == 401

@@ -37,7 +37,6 @@ from emulator.settings import Settings
 # own cap (Settings.state_max_bytes).
 _CONTROL_MAX_BODY = 8 * 1024 * 1024
 _STATE_PATH = "/_emulator/state"
-BODY_TIMEOUT_SECONDS = 30.0  # the default of Settings.body_timeout_seconds
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -32,19 +32,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator.core.browser import SAFE_METHODS, SESSION_COOKIE, same_origin
 from emulator.core.errors import ControlError, EmulatorError
 from emulator.core.headers import header
+from emulator.core.routing import route_path
 from emulator.core.secrets import key_matches
 from emulator.core.tenants import Tenants
 
 PREFIX: Final = "/_emulator"
-COOKIE: Final = "emulator_control"
+COOKIE: Final = SESSION_COOKIE
 LOGIN: Final = f"{PREFIX}/login"
 # Reachable without credentials: health, the login form and calls, and the demo's
 # webhook receiver (called by the emulator's own outbox, which sends none; it keeps
@@ -55,7 +57,6 @@ OPEN_PATHS: Final = frozenset(
 # Pages a browser opens: without credentials they are sent to the login form.
 UI: Final = f"{PREFIX}/ui/"
 REALM: Final = 'Bearer realm="vendor-emulator control API"'
-_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # The control calls a configured tenant's key may make (its own data only), as
 # "METHODS /path" under /_emulator; {x} is one path segment. The vendors' own control
@@ -167,8 +168,9 @@ class ControlAccessMiddleware:
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(PREFIX):
+        # What the router matches: without an app's root_path (``--root-path``, or the
+        # app mounted below a prefix), or /emu/_emulator/... would pass unchecked.
+        if scope["type"] != "http" or not route_path(scope).startswith(PREFIX):
             await self.app(scope, receive, send)
             return
         try:
@@ -183,10 +185,10 @@ class ControlAccessMiddleware:
         await self.app(scope, receive, send)
 
     def _check(self, scope: Scope) -> None:
-        path: str = scope["path"]
+        path = route_path(scope)
         method: str = scope["method"]
         page = path.startswith(UI)  # the inspector answers a foreign form itself
-        if not page and not _same_origin(scope):
+        if not page and not same_origin(scope):
             raise forbidden(
                 "cross-origin control calls are refused: the Origin header names another server"
             )
@@ -199,7 +201,7 @@ class ControlAccessMiddleware:
             raise unauthorized(self.access)
         scope.setdefault("state", {})["control_caller"] = caller
         if caller.operator:
-            if by_cookie and method not in _SAFE_METHODS and not page and not _has_origin(scope):
+            if by_cookie and method not in SAFE_METHODS and not page and not _has_origin(scope):
                 # A cookie rides along on any request a browser makes; a state change
                 # made with one must say where it comes from.
                 raise forbidden("a call authenticated by the session cookie needs an Origin")
@@ -222,13 +224,14 @@ class ToLogin(Exception):
     def __init__(self, scope: Scope) -> None:
         super().__init__(scope["path"])
         query = scope.get("query_string", b"").decode("latin-1")
-        target = scope["path"] + (f"?{query}" if query else "")
-        self.response = RedirectResponse(f"{LOGIN}?{urlencode({'next': target})}", 303)
+        target = route_path(scope) + (f"?{query}" if query else "")
+        login = scope.get("root_path", "") + LOGIN
+        self.response = RedirectResponse(f"{login}?{urlencode({'next': target})}", 303)
 
 
 def _browser_page(scope: Scope) -> bool:
     accept = header(scope, b"accept") or ""
-    return scope["method"] == "GET" and scope["path"].startswith(UI) and "text/html" in accept
+    return scope["method"] == "GET" and route_path(scope).startswith(UI) and "text/html" in accept
 
 
 def scoped_query(raw: bytes, tenant: str) -> bytes:
@@ -309,16 +312,6 @@ def _cookie(value: str | None, name: str) -> str | None:
 
 def _has_origin(scope: Scope) -> bool:
     return header(scope, b"origin") is not None
-
-
-def _same_origin(scope: Scope) -> bool:
-    """False when a browser says the call comes from a page of another server."""
-    origin = header(scope, b"origin")
-    if origin is None or (origin == "null" and scope["method"] in _SAFE_METHODS):
-        return True
-    host = header(scope, b"host")
-    found = urlsplit(origin)
-    return bool(found.netloc) and host is not None and found.netloc.lower() == host.lower()
 
 
 def _compile(call: str) -> tuple[frozenset[str] | None, re.Pattern[str]]:

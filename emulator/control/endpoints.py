@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from emulator import __version__
-from emulator.control.params import flag, int_param, truthy
+from emulator.control.params import flag, int_param
 from emulator.core.control_tenant import named_tenant
 from emulator.core.errors import ControlError
 from emulator.core.routing import route_table
@@ -74,7 +74,7 @@ async def list_requests(request: Request) -> Response:
         path_prefix=q.get("path_prefix"),
         api_key=named_tenant(request),
         vendor=q.get("vendor"),
-        faulted=None if faulted is None else truthy(faulted),
+        faulted=None if faulted is None else flag(faulted, "faulted"),
         status=status,
         after=after,
         limit=limit,

@@ -88,10 +88,10 @@ async def logout(request: Request) -> Response:
 
 def _local(target: str) -> str:
     """``target`` when it is a path under /_emulator on this server, else ""."""
+    if not target.startswith(PREFIX + "/"):
+        return ""  # also spares urlsplit a malformed URL (``http://[`` raises ValueError)
     found = urlsplit(target)
-    if target.startswith(PREFIX + "/") and not found.netloc and not found.scheme:
-        return target
-    return ""
+    return target if not found.netloc and not found.scheme else ""
 
 
 async def _login_fields(request: Request) -> dict[str, str]:

@@ -94,7 +94,7 @@ class LazyDocument(Mapping[str, Any]):
     def __init__(
         self,
         parts: tuple[ApiPart, ...],
-        boundary: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+        boundary: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> None:
         self._parts = parts
         self._boundary = boundary
@@ -104,8 +104,6 @@ class LazyDocument(Mapping[str, Any]):
 
     def built(self) -> dict[str, Any]:
         with self._lock:  # a request thread and a warm-up may race to build it
-            if self._boundary is None:
-                return document(self._parts)
             if self._bounded is None:
                 self._bounded = self._boundary(document(self._parts))
             return self._bounded
@@ -123,11 +121,6 @@ class LazyDocument(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.built())
-
-
-@functools.cache
-def _lazy(parts: tuple[ApiPart, ...]) -> LazyDocument:
-    return LazyDocument(parts)
 
 
 # One document per (parts, guarded, whether tenants may call): the response validators

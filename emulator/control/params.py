@@ -51,8 +51,3 @@ def flag(raw: str, name: str) -> bool:
     if raw not in FLAGS:
         raise ControlError(f"{name} must be one of {', '.join(FLAGS)}")
     return FLAGS[raw]
-
-
-def truthy(raw: str) -> bool:
-    """A yes/no query parameter: ``1``, ``true`` or ``yes`` (any case) is yes."""
-    return raw.lower() in ("1", "true", "yes")

@@ -128,7 +128,7 @@ def _journal_paths() -> dict[str, dict[str, Any]]:
                     query("path_prefix", string(), "Only paths starting so"),
                     *_TENANT,
                     query("vendor", string(), "asleep, kintsugi"),
-                    query("faulted", string(), "true: only faulted requests"),
+                    query("faulted", enum(FLAG_VALUES), "true: only faulted requests"),
                     query("status", string(pattern="^[1-5xX][0-9xX]{2}$"), "404, or a class: 4xx"),
                     query("after", integer(minimum=0), "Only entries with a higher id"),
                     query("detail", enum(FLAG_VALUES), "true: headers and body summaries"),

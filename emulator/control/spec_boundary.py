@@ -15,10 +15,10 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from emulator.control.access import OPEN_PATHS
+
 TOKEN_SCHEME: Final = "controlToken"
-OPEN: Final = frozenset(
-    {"/_emulator/health", "/_emulator/login", "/_emulator/logout", "/_emulator/demo/receiver"}
-)
+OPEN: Final = OPEN_PATHS  # what the middleware lets through without credentials
 METHODS: Final = frozenset({"get", "put", "post", "delete", "patch"})
 _RETRY_AFTER: Final = {
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}

@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.control.shapes import journal_entry_fields
-from emulator.control.spec_helpers import ok
+from emulator.control.spec_helpers import ok, op
 from emulator.core.openapi import (
     CONTROL_TAG,
     Schema,
     array,
     boolean,
-    control_operation,
     integer,
     item_path,
     nullable,
@@ -33,12 +32,10 @@ from emulator.core.openapi import control_error as err
 
 TAG: Final = CONTROL_TAG
 SOURCE: Final = "emulator (docs/inspector.md, control API for browsing)"
-_ANY: Final[Schema] = {}
-_OBJECT: Final[Schema] = {"type": "object"}
 
 
 def _op(op_id: str, summary: str, *entries: tuple[int, Schema], **kwargs: Any) -> Schema:
-    return control_operation(op_id, summary, *entries, source_text=SOURCE, **kwargs)
+    return op(op_id, summary, *entries, source_text=SOURCE, **kwargs)
 
 
 def _journal_detail() -> Schema:

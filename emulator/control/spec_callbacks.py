@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.control.callbacks import MAX_FLUSH_TIMEOUT
 from emulator.control.params import FLAG_VALUES
 from emulator.control.shapes import DELIVERY_STATUSES, FAIL_MODES
 from emulator.control.spec_helpers import BAD as _BAD
@@ -151,7 +152,11 @@ def _flush_paths() -> dict[str, dict[str, Any]]:
                 ),
                 _err(504, "`flush_timeout`: deliveries still pending"),
                 parameters=[
-                    query("timeout", number(minimum=0, maximum=600), "Seconds, default 30"),
+                    query(
+                        "timeout",
+                        number(minimum=0, maximum=int(MAX_FLUSH_TIMEOUT)),
+                        "Seconds, default 30",
+                    ),
                     *_TENANT,
                 ],
             )

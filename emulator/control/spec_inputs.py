@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from emulator.control.clock import MAX_ADVANCE_SECONDS
 from emulator.control.shapes import ANY
 from emulator.core.openapi import (
     Schema,
@@ -28,7 +29,7 @@ INSTANT: Final = (
     r"^(19[7-9][0-9]|[2-7][0-9]{3}|8[0-8][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
     r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])$"
 )
-MAX_ADVANCE: Final = 3_000_000_000.0  # control.clock.MAX_ADVANCE_SECONDS
+MAX_ADVANCE: Final = MAX_ADVANCE_SECONDS
 
 
 def clock_change() -> Schema:

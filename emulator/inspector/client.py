@@ -18,15 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message
 
+from emulator.core.browser import SESSION_COOKIE
 from emulator.inspector.calls import Call, Params, query_string
-
-TOKEN_COOKIE: Final = "emulator_control"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ class Credentials:
         given = request.headers.get("authorization")
         if given:
             return cls(given)
-        token = request.cookies.get(TOKEN_COOKIE)
+        token = request.cookies.get(SESSION_COOKIE)
         return cls(f"Bearer {token}" if token else None)
 
     def headers(self) -> list[tuple[bytes, bytes]]:

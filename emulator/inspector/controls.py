@@ -18,9 +18,10 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from emulator.core.browser import same_origin
 from emulator.inspector.calls import Call
 from emulator.inspector.client import ControlCallError, ControlClient
-from emulator.inspector.render import PREFIX, Frame, back, render, same_origin, view
+from emulator.inspector.render import PREFIX, Frame, back, render, view
 
 UNITS: Final = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 FAULT_ACTIONS: Final = ("error", "throttle", "latency", "drop")
@@ -260,7 +261,7 @@ async def act(request: Request) -> Response:
     builder = ACTIONS.get(name)
     if builder is None:
         return back(request, back_to, ok=False, message=f"No control called {name!r}.")
-    if not same_origin(request):
+    if not same_origin(request.scope):
         return back(request, back_to, ok=False, message="Refused: the form came from elsewhere.")
     client = ControlClient(request)
     base = str(request.base_url).rstrip("/")

@@ -251,15 +251,6 @@ def _bare_error(request: Request, exc: ControlCallError) -> Response:
 # --------------------------------------------------------------------------- actions
 
 
-def same_origin(request: Request) -> bool:
-    """Whether a form post comes from a page of this emulator (a browser sends
-    ``Origin`` on cross-site posts; a page elsewhere must not drive the controls)."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host")
-
-
 def back(
     request: Request, target: str, *, ok: bool, message: str, curl: str | None = None
 ) -> Response:

@@ -7,10 +7,11 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.core.browser import same_origin
 from emulator.inspector.asleep import _offset
 from emulator.inspector.calls import Call
 from emulator.inspector.client import ControlCallError, ControlClient
-from emulator.inspector.render import PREFIX, Frame, back, render, same_origin, view
+from emulator.inspector.render import PREFIX, Frame, back, render, view
 
 PAGE: Final = 25
 EVENTS: Final = ("INFERENCE_COMPLETE", "SESSION_COMPLETE")
@@ -71,7 +72,7 @@ async def redeliver(request: Request) -> Response:
     """Send a delivery again, wait briefly for its first attempt, go back."""
     form = await _form(request)
     target = _back_target(form, f"{PREFIX}/webhooks")
-    if not same_origin(request):
+    if not same_origin(request.scope):
         return back(request, target, ok=False, message="Refused: the form came from elsewhere.")
     client = ControlClient(request)
     delivery_id = request.path_params["delivery_id"]
@@ -121,7 +122,7 @@ async def failures(request: Request) -> Response:
     form = await _form(request)
     tenant = form.get("tenant") or None
     target = f"{PREFIX}/webhooks" + (f"?tenant={tenant}" if tenant else "")
-    if not same_origin(request):
+    if not same_origin(request.scope):
         return back(request, target, ok=False, message="Refused: the form came from elsewhere.")
     client = ControlClient(request)
     call = _switch_call(form, tenant)

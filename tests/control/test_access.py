@@ -204,6 +204,10 @@ def test_a_login_form_is_sent_on_to_next() -> None:
         assert (answer.status_code, answer.headers["location"]) == (303, "/_emulator/ui/")
         offsite = c.post("/_emulator/login", data={"token": TOKEN, "next": "//evil.example/"})
         assert offsite.status_code == 200
+        # A next that is no URL at all is not followed, and not a 500 either.
+        broken = c.post("/_emulator/login", data={"token": TOKEN, "next": "http://["})
+        assert broken.status_code == 200
+        assert c.get("/_emulator/login", params={"next": "http://["}).status_code == 200
 
 
 def test_a_web_page_elsewhere_cannot_drive_the_control_api() -> None:
@@ -214,6 +218,26 @@ def test_a_web_page_elsewhere_cannot_drive_the_control_api() -> None:
         assert client.get("/_emulator/requests", headers=evil).status_code == 403
         # Vendor APIs are not the control plane: browsers may call them (CORS is theirs).
         assert client.get("/v2/predict/users/u", headers={**evil, **A}).status_code == 200
+        # An Origin that is no URL at all is foreign: a 403 in the control shape, no 500.
+        broken = client.get("/_emulator/requests", headers={"Origin": "http://["})
+        assert broken.status_code == 403
+        assert broken.json()["error"] == "forbidden"
+
+
+def test_a_root_path_does_not_route_around_the_token() -> None:
+    """Behind ``--root-path /emu`` (or mounted below /emu) the router matches the path
+    without the root; the access check must see that same path."""
+    app = create_app(Settings(control_token=TOKEN))
+    with TestClient(app, root_path="/emu", follow_redirects=False) as client:
+        for method, path in [("GET", "/emu/_emulator/faults"), ("POST", "/emu/_emulator/reset")]:
+            refused = client.request(method, path)
+            assert refused.status_code == 401, (method, path)
+            assert refused.json()["error"] == "unauthorized"
+        assert client.get("/emu/_emulator/faults", headers=BEARER).status_code == 200
+        assert client.get("/emu/_emulator/health").status_code == 200
+        page = client.get("/emu/_emulator/ui/", headers={"Accept": "text/html"})
+        assert page.status_code == 303
+        assert page.headers["location"] == "/emu/_emulator/login?next=%2F_emulator%2Fui%2F"
 
 
 # --------------------------------------------------------------------------- callbacks

@@ -165,7 +165,9 @@ def test_journal_after_status_and_detail(emulator_client: TestClient) -> None:
     assert one == made
 
 
-@pytest.mark.parametrize("query", ["status=44", "status=abc", "status=600", "after=x"])
+@pytest.mark.parametrize(
+    "query", ["status=44", "status=abc", "status=600", "after=x", "faulted=ture", "faulted=TRUE"]
+)
 def test_journal_rejects_bad_filters(emulator_client: TestClient, query: str) -> None:
     response = emulator_client.get(f"/_emulator/requests?{query}")
     assert response.status_code == 400

@@ -13,9 +13,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from emulator.core.browser import SESSION_COOKIE
 from emulator.inspector import journal
 from emulator.inspector.calls import Call
-from emulator.inspector.client import TOKEN_COOKIE, ControlCallError, ControlClient
+from emulator.inspector.client import ControlCallError, ControlClient
 
 
 async def echo(request: Request) -> Response:
@@ -77,7 +78,7 @@ def test_a_call_goes_in_process_as_the_caller() -> None:
 
 
 def test_a_login_cookie_travels_as_a_bearer_token() -> None:
-    with TestClient(APP, cookies={TOKEN_COOKIE: "from-cookie"}) as client:
+    with TestClient(APP, cookies={SESSION_COOKIE: "from-cookie"}) as client:
         assert client.get("/ask").json()["authorization"] == "Bearer from-cookie"
     with TestClient(APP) as client:
         assert client.get("/ask").json()["authorization"] is None

@@ -182,6 +182,15 @@ def test_a_form_from_another_site_is_refused() -> None:
         )
         assert "Refused: the form came from elsewhere." in _text(page.text)
         assert client.get("/_emulator/clock").json()["now"][:16] == before["now"][:16]
+        # An Origin that is no URL at all names no server of ours: refused, not a 500.
+        broken = client.post(
+            "/_emulator/ui/controls/clock",
+            data={"op": "advance", "amount": "5", "unit": "days"},
+            headers={"origin": "http://["},
+        )
+        assert broken.status_code == 200
+        assert "Refused: the form came from elsewhere." in _text(broken.text)
+        assert client.get("/_emulator/clock").json()["now"][:16] == before["now"][:16]
 
 
 def test_the_preview_is_the_curl_line_of_the_fields_being_edited(client: TestClient) -> None:
