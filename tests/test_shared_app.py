@@ -151,6 +151,14 @@ def test_one_journal_for_every_replica(replicas: Replicas) -> None:
         assert paths == ["/v2/predict/users/one", "/v2/predict/users/two"]
     assert b.delete("/_emulator/requests", params={"api_key": "team"}).json() == {"cleared": 2}
     assert a.get("/_emulator/requests").json()["count"] == 0
+    # A key that only ever read is in no table: its masked fingerprint, copied from the
+    # listing, still clears its entries, as in one process.
+    a.get("/v2/predict/users/three", headers={"x-api-key": "reader-only-key"})
+    (entry,) = b.get("/_emulator/requests").json()["requests"]
+    assert entry["api_key"] != "reader-only-key"
+    cleared = b.delete("/_emulator/requests", params={"api_key": entry["api_key"]})
+    assert cleared.json() == {"cleared": 1}
+    assert a.get("/_emulator/requests").json()["count"] == 0
 
 
 def test_the_same_requests_give_the_same_ids_whichever_replica_answers(

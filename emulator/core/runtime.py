@@ -231,12 +231,6 @@ class Runtime:
             document["clock"] = self.clock.state().to_json()
         return document
 
-    def restore(self, document: Any, api_key: str | None = None) -> None:
-        """Load a snapshot: ValueError (nothing changed) when it is malformed."""
-        plan = self.prepare_restore(document, api_key)
-        self.store.write_restore(plan.store)
-        self.finish_restore(plan)
-
     def prepare_restore(
         self, document: Any, api_key: str | None = None, *, owned: bool = False
     ) -> RestorePlan:

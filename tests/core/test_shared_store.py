@@ -209,3 +209,21 @@ def test_replicas_agree_with_a_single_dictionary(
     finally:
         for db in dbs:
             db.close()
+
+
+def test_a_store_that_stalls_past_the_socket_timeout_is_unavailable() -> None:
+    """redis-py raises its own TimeoutError (no ConnectionError) when Redis takes the
+    command and does not answer in time: that is a 503 (``Unavailable``), not a 500."""
+    import redis as redis_lib
+
+    server = RedisServer()  # its own: the pause must not stall other tests' commands
+    db = SharedDB.connect(server.url + "?socket_timeout=0.2")  # the URL's options win
+    try:
+        with redis_lib.Redis.from_url(server.url) as other:
+            # Longer than redis-py's own retries of a timed-out command take.
+            other.execute_command("CLIENT", "PAUSE", 5_000, "ALL")
+        with pytest.raises(Unavailable, match="is unreachable: Timeout"):
+            db.metas()
+    finally:
+        db.close()
+        server.stop()

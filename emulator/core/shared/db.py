@@ -79,25 +79,22 @@ class SharedDB:
         return cls(redisdb.connect(url), where=redisdb.Location(url).display, url=url)
 
     def _call(self, script: Any, args: Sequence[Any]) -> Any:
-        import redis as redis_lib
-
-        try:
-            return script(args=list(args))
-        except redis_lib.ConnectionError as exc:
-            raise Unavailable(
-                f"the shared state store at {self.where} is unreachable: {exc}"
-            ) from None
+        return self.run(lambda: script(args=list(args)))
 
     def run(self, fn: Any, *args: Any) -> Any:
-        """``fn(*args)`` on the client, with ``Unavailable`` for a lost connection."""
+        """``fn(*args)`` on the client, with ``Unavailable`` (a 503) for a lost connection
+        or one that stalls past the socket timeout: redis-py's ``TimeoutError`` is its
+        own class, not a ``ConnectionError``, and would otherwise be a 500."""
         import redis as redis_lib
 
         try:
             return fn(*args)
-        except redis_lib.ConnectionError as exc:
-            raise Unavailable(
-                f"the shared state store at {self.where} is unreachable: {exc}"
-            ) from None
+        except (redis_lib.ConnectionError, redis_lib.TimeoutError) as exc:
+            raise self.lost(exc) from None
+
+    def lost(self, exc: BaseException) -> Unavailable:
+        """What a call that could not reach the store raises."""
+        return Unavailable(f"the shared state store at {self.where} is unreachable: {exc}")
 
     # ------------------------------------------------------------------ rows
     def stamp(self, tenant: str | None) -> Stamp:
@@ -109,11 +106,9 @@ class SharedDB:
             try:
                 self._fast.send_packed_command([self._packed_stamp(tenant)])  # type: ignore[no-untyped-call]
                 reply = self._fast.read_response()
-            except (redis_lib.ConnectionError, TimeoutError, OSError) as exc:
+            except (redis_lib.ConnectionError, redis_lib.TimeoutError, OSError) as exc:
                 self._fast.disconnect()  # type: ignore[no-untyped-call]
-                raise Unavailable(
-                    f"the shared state store at {self.where} is unreachable: {exc}"
-                ) from None
+                raise self.lost(exc) from None
         return stamp_of(reply)
 
     async def stamp_async(self, tenant: str | None) -> Stamp:
@@ -126,9 +121,7 @@ class SharedDB:
         except (ConnectionError, OSError, ReplyError) as exc:
             if not stamps.usable:
                 return self.stamp(tenant)
-            raise Unavailable(
-                f"the shared state store at {self.where} is unreachable: {exc}"
-            ) from None
+            raise self.lost(exc) from None
         return stamp_of(reply)
 
     def _packed_stamp(self, tenant: str | None) -> bytes:
@@ -220,9 +213,7 @@ class SharedDB:
         except (ConnectionError, OSError) as exc:
             if not stamps.usable:
                 return self.commit(batch)
-            raise Unavailable(
-                f"the shared state store at {self.where} is unreachable: {exc}"
-            ) from None
+            raise self.lost(exc) from None
         return commit_reply(reply, batch.max_tenants)
 
     def next_id(self, tenant: str, field: str, max_tenants: int = 0) -> tuple[int, int]:

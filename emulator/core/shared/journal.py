@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.core.journal import Entry, Headers, Journal, Row
+from emulator.core.secrets import resolve
 from emulator.core.shared.scripts import PREFIX, decode
 
 if TYPE_CHECKING:
@@ -154,6 +155,12 @@ class SharedJournal(Journal):
 
     def clear(self, api_key: str | None = None) -> int:
         self.flush(wait=True)
+        if api_key is not None:
+            # The script compares keys exactly; a masked fingerprint (as the journal
+            # lists keys) names the key of the rows it belongs to, as ``Journal.clear``
+            # matches it (``key_matches``).
+            self._refresh()
+            api_key = resolve(api_key, (row[6] for _, row in self._rows))
         removed = int(self.db.run(self._clear, [STREAM, _GEN], [api_key or ""]))
         self._refresh()
         return removed

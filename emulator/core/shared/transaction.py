@@ -116,11 +116,6 @@ class Transaction:
         if slot not in self.reads:
             self.reads[slot] = (row, version)
 
-    def read_version(self, table: SharedTable[Any], key: str, row: Any) -> int | None:
-        """The version of the copy ``row`` when this transaction read it, if it did."""
-        found = self.reads.get((table.tenant, table.name, key))
-        return found[1] if found is not None and found[0] is row else None
-
     def write(
         self, table: SharedTable[Any], key: str, row: Any, text: str | None, base: int
     ) -> None:
