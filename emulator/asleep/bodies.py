@@ -172,17 +172,20 @@ class AsleepPeriodQuery(BaseModel):
 # --------------------------------------------------------------------------- Session API (§3.5)
 
 
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
 def _instant(value: Any) -> Any:
-    if value is None or value == "":
+    # start_time: only an absent field means "now"; an empty one is no instant (422
+    # ``Invalid session start time``, as the parser before the pydantic models had it).
+    if value is None:
         return None
     parsed = timefmt.parse_instant(value) if isinstance(value, str) else None
     if parsed is None:
         raise ValueError("not YYYY-MM-DDTHH:mm:ssZ")
     return parsed
+
+
+def _end_instant(value: Any) -> Any:
+    # end_time: an empty field is absent (the end of the audio), as before the models.
+    return None if value == "" else _instant(value)
 
 
 def _callback_url(value: Any) -> Any:
@@ -270,7 +273,7 @@ class AsleepCloseSession(BaseModel):
 
     end_time: Annotated[
         int | None,
-        BeforeValidator(_instant),
+        BeforeValidator(_end_instant),
         WithJsonSchema(
             {"type": "string", "description": "YYYY-MM-DDTHH:mm:ssZ, after start_time; "
              "default: the end of the audio"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from emulator.asleep.browse import MAX_LIMIT
 from emulator.asleep.peculiarities import SessionState
 from emulator.core.openapi import (
     Schema,
@@ -132,7 +133,7 @@ def _paths(
                 _ok("A page of users", paged("users", ref("ControlAsleepUser"))),
                 _err(400, "A bad paging parameter"),
                 unauthorized,
-                parameters=[*tenant, *page_parameters(200)],
+                parameters=[*tenant, *page_parameters(MAX_LIMIT)],
             )
         },
         "/_emulator/asleep/users/{user_id}/sessions": item_path(
@@ -153,7 +154,7 @@ def _paths(
                 _err(400, "A bad paging parameter, `invalid_timezone`"),
                 unauthorized,
                 _err(404, "`not_found`: no such user"),
-                parameters=[*tenant, *page_parameters(200), zone],
+                parameters=[*tenant, *page_parameters(MAX_LIMIT), zone],
             ),
         ),
         "/_emulator/asleep/sessions/{session_id}": item_path(

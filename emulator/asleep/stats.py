@@ -40,12 +40,10 @@ from emulator.core import lazy
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-    import pysleep
 
     from emulator.asleep import documents
 else:
     np = lazy.module("numpy")
-    pysleep = lazy.module("pysleep")
     # The Stat declaration imports pydantic: loaded with the first stat, not at start-up.
     documents = lazy.module("emulator.asleep.documents")
 

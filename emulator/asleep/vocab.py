@@ -9,7 +9,7 @@ on are ``StrEnum`` classes beside that logic (``peculiarities.SessionState``,
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 from emulator.asleep.settings import WEBHOOK_VERSIONS, WebhookVersion
 
@@ -20,13 +20,10 @@ __all__ = [
     "DEFAULT_INFERENCE_TYPE",
     "DEFAULT_LIST_LIMIT",
     "DEFAULT_SERVICE",
-    "GENDERS",
     "HEIGHT_MAX_CM",
-    "INFERENCE_TYPES",
     "MAX_LIST_LIMIT",
     "MAX_PERIOD_DAYS",
     "MAX_SEQ_NUM",
-    "ORDERS",
     "SERVICE_MAX_LENGTH",
     "SLEEP_INDEX",
     "WEBHOOK_VERSIONS",
@@ -40,7 +37,6 @@ __all__ = [
 # --------------------------------------------------------------------------- users (§3.1)
 
 Gender = Literal["male", "female", "non_binary", "other", "prefer_not_to_say"]
-GENDERS: Final[tuple[Gender, ...]] = get_args(Gender)
 
 # asleep-api.md §3.1 constraints; the upper bound of birth_year is the current year
 # (the emulator's virtual clock), so it is not a constant.
@@ -53,7 +49,6 @@ WEIGHT_MAX_KG: Final = 1000
 # --------------------------------------------------------------------------- sessions (§3.5)
 
 InferenceType = Literal["MELSPECTROGRAM", "AUDIO"]
-INFERENCE_TYPES: Final[tuple[InferenceType, ...]] = get_args(InferenceType)
 DEFAULT_INFERENCE_TYPE: Final[InferenceType] = "MELSPECTROGRAM"
 DEFAULT_SERVICE: Final = "NOSERVICE"
 SERVICE_MAX_LENGTH: Final = 200  # INFERRED: a bound, so a service name cannot grow unbounded
@@ -62,7 +57,6 @@ MAX_SEQ_NUM: Final = 10_000_000  # INFERRED: far past the 24-hour cap (2,880 chu
 # --------------------------------------------------------------------------- Data API (§3.8-§3.9)
 
 OrderBy = Literal["ASC", "DESC"]
-ORDERS: Final[tuple[OrderBy, ...]] = get_args(OrderBy)
 DEFAULT_LIST_LIMIT: Final = 20
 MAX_LIST_LIMIT: Final = 100
 MAX_PERIOD_DAYS: Final = 100

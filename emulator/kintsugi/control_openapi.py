@@ -27,6 +27,7 @@ from emulator.core.openapi import (
     string,
     tenant_parameters,
 )
+from emulator.kintsugi.control import MAX_LIMIT
 from emulator.kintsugi.errors import AUDIO_CODES
 from emulator.kintsugi.outcomes import LABEL_FIELDS
 
@@ -173,7 +174,7 @@ def _listing() -> tuple[Schema, list[dict[str, Any]]]:
         }
     )
     paging: list[dict[str, Any]] = [
-        query("limit", integer(minimum=1, maximum=500), "A page of N (omit: all)"),
+        query("limit", integer(minimum=1, maximum=MAX_LIMIT), "A page of N (omit: all)"),
         query("offset", integer(minimum=0), "Skip N first"),
         query("order", enum(("asc", "desc")), "asc: oldest first (default)"),
         query("user_id", string(minLength=1), "Only this user's sessions"),

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -170,9 +170,13 @@ async def _submission(request: Request, version: int) -> _Submission:
     outcome = state.outcome_for(session)
     # Listening to a recording takes a while (a trained detector, ~0.1-1 s) and needs
     # no state: it runs off the event loop, so other requests are served meanwhile.
-    screen = screening.screen_spooled if isinstance(audio, memoryview) else screening.screen
-    error, evidence, summary = await run_in_threadpool(
-        screen, audio, outcome, s, kintsugi_of(rt).audio
+    error, evidence, summary = await anyio.to_thread.run_sync(
+        screening.screen,
+        audio,
+        outcome,
+        s,
+        kintsugi_of(rt).audio,
+        limiter=screening.limiter_for(audio, outcome),
     )
     # Checked again, with no await until the prediction is stored: another request may
     # have used the session while this one was being listened to.

@@ -9,8 +9,11 @@ one at a time: eight 127 MB recordings at once hold one recording's pages, not e
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import weakref
 from typing import Any
+
+import anyio
 
 from emulator.audio import Verdict, audio_fingerprint, check_voice
 from emulator.audio.settings import AudioSettings
@@ -75,12 +78,21 @@ def audio_summary(verdict: Verdict) -> dict[str, Any]:
 
 
 # Spooled recordings are read one at a time: each one read maps its whole file into
-# memory, and eight at once would hold eight (the in-memory ones are small).
-_ONE_SPOOLED = threading.BoundedSemaphore(1)
+# memory, and eight at once would hold eight (the in-memory ones are small). The wait is
+# in the event loop (a limiter of one per loop), not in a worker thread: a queue of
+# large uploads must not hold the thread pool the other requests' work runs in.
+_ONE_SPOOLED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def screen_spooled(
-    audio: Audio, outcome: Outcome, s: KintsugiSettings, detection: AudioSettings
-) -> Screened:
-    with _ONE_SPOOLED:
-        return screen(audio, outcome, s, detection)
+def limiter_for(audio: Audio, outcome: Outcome) -> anyio.CapacityLimiter | None:
+    """The limiter ``screen`` must run under for this recording: one at a time for a
+    spooled (memory-mapped) file that will be read, else None (the shared pool)."""
+    if not isinstance(audio, memoryview) or outcome.error is not None:
+        return None  # small, or a forced error that never reads the audio
+    loop = asyncio.get_running_loop()
+    found = _ONE_SPOOLED.get(loop)
+    if found is None:
+        found = _ONE_SPOOLED[loop] = anyio.CapacityLimiter(1)
+    return found
