@@ -28,6 +28,7 @@ and the excerpt must not turn the emulator into a reflecting proxy.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -50,7 +51,15 @@ from emulator.core.outbox import (
 )
 from emulator.core.routing import route_table
 from emulator.core.runtime import runtime
-from emulator.core.secrets import SECRET_HEADERS, key_matches, mask, mask_header, masked, resolve
+from emulator.core.secrets import (
+    SECRET_HEADERS,
+    is_masked,
+    key_matches,
+    mask,
+    mask_header,
+    masked,
+    resolve,
+)
 
 DEFAULT_FLUSH_TIMEOUT: Final = 30.0
 MAX_FLUSH_TIMEOUT: Final = 600.0
@@ -74,11 +83,13 @@ def _key(request: Request, outbox: Outbox) -> str | None:
 
 
 def _resolved(outbox: Outbox, found: str | None) -> str | None:
-    if found is None:
-        return None
-    known: list[str | None] = [d.api_key for d in outbox.log.values()]
-    known += [s.api_key for s in outbox.failure_switches()]
-    return resolve(found, known)
+    """``found``, or the key its masked fingerprint belongs to among the deliveries and
+    switches. Only a fingerprint reads the log (with a shared world, a Redis read of
+    every delivery): a plain key, the usual case, is returned as it is."""
+    if found is None or not is_masked(found):
+        return found
+    switches = (s.api_key for s in outbox.failure_switches())
+    return resolve(found, chain((d.api_key for d in outbox.log.values()), switches))
 
 
 def _view(request: Request, delivery: Delivery, *, brief: bool = False) -> DeliveryJson:

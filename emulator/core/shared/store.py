@@ -351,12 +351,7 @@ class SharedStore(Store):
     # ------------------------------------------------------------------ whole world
     def reset(self, tenant: str | None = None) -> None:
         self.world = self.db.reset(tenant)
-        if tenant is None:
-            self._namespaces.clear()
-            self._unwritten.clear()
-        else:
-            self._namespaces.pop(tenant, None)
-            self._unwritten.pop(tenant, None)
+        self._forget(tenant)
 
     def snapshot(self, tenant: str | None = None) -> dict[str, Any]:
         names = self.tenants() if tenant is None else [tenant]
@@ -376,8 +371,4 @@ class SharedStore(Store):
         """Drop this process's copies: the next read fetches the restored rows."""
         if prepared.tenant is None:
             self.seed = prepared.seed
-            self._namespaces.clear()
-            self._unwritten.clear()
-        else:
-            self._namespaces.pop(prepared.tenant, None)
-            self._unwritten.pop(prepared.tenant, None)
+        self._forget(prepared.tenant)
