@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,13 @@ from tests.support.tools import missing
 
 GUARD = Guard()
 GUARD.install()
+# Child processes (python -m emulator, a child pytest) install the guard as well and
+# report to this file (tests/support/child/sitecustomize.py).
+CHILDREN_LOG = str(Path(tempfile.mkdtemp(prefix="emulator-guard-")) / "refused.log")
+os.environ["EMULATOR_TEST_GUARD_LOG"] = CHILDREN_LOG
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, (str(Path(__file__).parent / "support" / "child"), os.environ.get("PYTHONPATH")))
+)
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
@@ -47,12 +56,25 @@ os.environ.setdefault("EMULATOR_VALIDATE_RESPONSES", "1")
 
 @pytest.fixture(autouse=True)
 def _stays_on_loopback() -> Iterator[None]:
-    """Fail the test if anything in it (a server thread included) left the machine."""
-    start = len(GUARD.violations)
+    """Fail the test if anything left the machine since the last test was checked: the
+    test, a fixture of any scope set up for it, a server thread, a child process."""
+    GUARD.collect(CHILDREN_LOG)
+    before = GUARD.unreported()  # module and session fixtures run before this one
     yield
-    tried = GUARD.violations[start:]
+    GUARD.collect(CHILDREN_LOG)
+    tried = before + GUARD.unreported()
     if tried:
         pytest.fail("\n".join(dict.fromkeys(tried)), pytrace=False)
+
+
+def _left_after_the_last_test(session: pytest.Session) -> None:
+    """What left the machine after the last test (a fixture's teardown, a late thread,
+    a child process) fails the session too."""
+    GUARD.collect(CHILDREN_LOG)
+    late = GUARD.unreported()
+    if late:
+        print("\nleft the machine after the last test:\n" + "\n".join(late), file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -177,6 +199,7 @@ def contract_violations_expected() -> Iterator[ExpectedViolations]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _left_after_the_last_test(session)
     if not _VIOLATIONS.records:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -197,7 +198,6 @@ def test_bad_configuration_is_one_line_and_exit_2(
     [
         (["--port", "65536"], "port = 65536"),
         (["--state-file", "{not-a-db.db}"], "not a usable state file"),
-        (["--port", "0", "--host", "256.1.1.1"], "cannot listen on 256.1.1.1"),
         (["--workers", "2"], "--workers 2 needs a shared store"),
         (["--workers", "2", "--state-file", "x.db"], "--state-file keeps one process"),
         (["--state-url", "http://127.0.0.1:1/0"], "must look like redis://HOST:PORT/DB"),
@@ -209,6 +209,17 @@ def test_serving_refuses_the_same_way(argv: list[str], phrase: str, tmp_path: Pa
     paths = files(tmp_path)
     args = ["serve", *(_path(a, paths) for a in argv)]
     _exits_2_with_one_line(args, {}, tmp_path, phrase)
+
+
+def test_a_port_in_use_is_refused_in_one_line(tmp_path: Path) -> None:
+    # A port another socket listens on: refused without looking anything up (an invalid
+    # address such as 256.1.1.1 would be resolved, off this machine).
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        phrase = f"cannot listen on 127.0.0.1:{port}"
+        _exits_2_with_one_line(["serve", "--port", str(port)], {}, tmp_path, phrase)
 
 
 def _path(arg: str, paths: dict[str, str]) -> str:

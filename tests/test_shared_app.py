@@ -255,9 +255,9 @@ def test_a_memory_store_has_the_tenant_cap_too(contract_violations_expected: obj
 
 
 def test_without_redis_requests_answer_503_and_recover(
-    contract_violations_expected: object,
+    redis_server: RedisServer, contract_violations_expected: object
 ) -> None:
-    server = RedisServer()
+    server = RedisServer()  # its own, to kill (the fixture skips visibly without redis)
     try:
         with TestClient(create_app(Settings(state_url=server.url))) as client:
             headers = user_of(client)
@@ -266,6 +266,13 @@ def test_without_redis_requests_answer_503_and_recover(
             r = client.get(f"/ai/v1/users/{headers['x-user-id']}", headers=KEY)
             assert r.status_code == 503
             assert "unreachable" in r.json()["detail"]
+            assert r.headers["retry-after"] == "1"
+            server.restart()  # the same port, empty: the world is new, and served again
+            # A connection the pool still held to the old server fails once (a 503 that
+            # says to retry); retried as Retry-After says, the request is served.
+            answers = [client.post("/ai/v1/users", headers=KEY, json={}) for _ in range(3)]
+            assert {a.status_code for a in answers[:-1]} <= {201, 503}
+            assert answers[-1].status_code == 201, answers[-1].text
     finally:
         server.stop()
 

@@ -8,15 +8,26 @@ Every name lookup (``socket.getaddrinfo``, ``gethostbyname``...) and every
 running, even when the attempt happened in a server thread that swallowed the error
 (the webhook outbox retries and logs failures, it does not raise them).
 
+Also checked: ``bind`` (a server binds loopback, never every interface, and a name
+there is a lookup), ``sendmsg``, and the reverse lookups ``gethostbyaddr`` and
+``getnameinfo``.
+
 uvloop does its own resolution and connects in libuv, out of reach of these patches, so
 the test session hides it: uvicorn's ``loop="auto"`` then picks asyncio, whose lookups
-and connects go through the patched functions. Servers in other processes are checked
-by running the whole suite under ``strace -f -e trace=connect,sendto`` (docs/reliability.md).
+and connects go through the patched functions.
+
+Python processes the tests start (the emulator served by ``python -m emulator``, a
+child pytest) install the same guard through ``tests/support/child/sitecustomize.py``
+(on the ``PYTHONPATH`` they inherit) and append each refusal to the file
+``EMULATOR_TEST_GUARD_LOG`` names; ``collect`` reads them into ``violations``. Other
+programs (redis-server, Chromium, Docker) are only ever given loopback addresses; the
+whole suite under ``strace -f`` checks them too (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import sys
 import threading
@@ -33,10 +44,13 @@ class OffMachineError(ConnectionRefusedError):
 class Guard:
     """Patches ``socket`` on ``install`` and records every refused attempt."""
 
-    def __init__(self) -> None:
+    def __init__(self, record_to: str | None = None) -> None:
         self.violations: list[str] = []
+        self.checked = 0  # violations up to here have been reported
         self._lock = threading.Lock()
         self._saved: list[tuple[Any, str, Any]] = []
+        self._record_to = record_to  # a child process: refusals also go to this file
+        self._read_from = 0  # the parent: how far the children's file has been read
 
     # ------------------------------------------------------------------ checks
     def refuse(self, what: str) -> OffMachineError:
@@ -46,7 +60,30 @@ class Guard:
         )
         with self._lock:
             self.violations.append(message)
+            if self._record_to is not None:
+                with open(self._record_to, "a", encoding="utf-8") as log:
+                    log.write(f"(process {os.getpid()}: {sys.argv[0]}) {message}\n")
         return OffMachineError(message)
+
+    def collect(self, children_log: str) -> None:
+        """Add what child processes recorded in ``children_log`` since the last call."""
+        try:
+            with open(children_log, encoding="utf-8") as log:
+                log.seek(self._read_from)
+                lines = log.read()
+                self._read_from = log.tell()
+        except FileNotFoundError:
+            return
+        with self._lock:
+            self.violations.extend(line for line in lines.splitlines() if line)
+
+    def unreported(self) -> list[str]:
+        """The violations since the last call, whoever made them (a test, a fixture of
+        any scope, a server thread, a child process), once each."""
+        with self._lock:
+            found = self.violations[self.checked :]
+            self.checked = len(self.violations)
+        return list(dict.fromkeys(found))
 
     def check_host(self, host: Any, what: str) -> None:
         if host is None:
@@ -70,11 +107,14 @@ class Guard:
             return
         # Before uvicorn chooses its loop: ``import uvloop`` now raises ImportError.
         sys.modules.setdefault("uvloop", None)  # type: ignore[arg-type]
-        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
             self._wrap_lookup(name)
+        self._wrap_getnameinfo()
         self._wrap_method("connect")
         self._wrap_method("connect_ex")
+        self._wrap_method("bind")
         self._wrap_sendto()
+        self._wrap_sendmsg()
 
     def uninstall(self) -> None:
         for owner, name, original in reversed(self._saved):
@@ -115,6 +155,27 @@ class Guard:
             return original(sock, data, *rest)
 
         setattr(socket.socket, "sendto", sendto)  # noqa: B010 - replacing an overloaded method
+
+    def _wrap_sendmsg(self) -> None:
+        original: Callable[..., Any] = self._save(socket.socket, "sendmsg")
+        guard = self
+
+        def sendmsg(sock: socket.socket, *args: Any) -> Any:
+            if len(args) >= 4 and args[3] is not None:  # (buffers, ancdata, flags, address)
+                guard.check_address(sock, args[3], "socket.sendmsg to")
+            return original(sock, *args)
+
+        setattr(socket.socket, "sendmsg", sendmsg)  # noqa: B010 - replacing an overloaded method
+
+    def _wrap_getnameinfo(self) -> None:
+        original: Callable[..., Any] = self._save(socket, "getnameinfo")
+        guard = self
+
+        def getnameinfo(address: Any, flags: int) -> Any:
+            guard.check_host(address[0] if address else None, "socket.getnameinfo of")
+            return original(address, flags)
+
+        setattr(socket, "getnameinfo", getnameinfo)  # noqa: B010
 
 
 def _is_loopback(text: str) -> bool:

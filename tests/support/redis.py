@@ -35,7 +35,17 @@ class RedisServer:
             raise RuntimeError(MISSING)
         self.port = free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="emulator-redis-")
-        self.proc = subprocess.Popen(
+        self.proc = self._start()
+
+    def restart(self) -> None:
+        """A new, empty server on the same port (after ``proc`` was killed)."""
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        self.proc = self._start()
+
+    def _start(self) -> subprocess.Popen[str]:
+        assert BINARY is not None  # checked in __init__
+        proc = subprocess.Popen(
             [
                 BINARY,
                 "--bind",
@@ -57,19 +67,18 @@ class RedisServer:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self._wait()
+        self._wait(proc)
+        return proc
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def _wait(self) -> None:
+    def _wait(self, proc: subprocess.Popen[str]) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server exited: {self.proc.stderr and self.proc.stderr.read()}"
-                )
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {proc.stderr and proc.stderr.read()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
                     sock.sendall(b"PING\r\n")

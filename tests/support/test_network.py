@@ -5,11 +5,13 @@ made it fails (``tests/conftest.py``)."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
 
-from tests.conftest import GUARD
+from tests.conftest import CHILDREN_LOG, GUARD
 from tests.support.network import Guard, OffMachineError
 
 # Hosts the suite's tests name as values (origins, redirect targets, bad upstreams,
@@ -59,3 +61,62 @@ def test_a_udp_send_off_the_machine_is_refused() -> None:
             assert len(GUARD.violations) == start + 1
         finally:
             del GUARD.violations[start:]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "::", "evil.example", "10.0.0.2"])
+def test_a_server_binds_loopback_only(host: str) -> None:
+    """A wildcard bind listens beyond this machine; a name there is a lookup."""
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET
+    start = len(GUARD.violations)
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            with pytest.raises(OffMachineError):
+                sock.bind((host, 0))
+            assert len(GUARD.violations) == start + 1
+        finally:
+            del GUARD.violations[start:]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))  # loopback: allowed, recorded nowhere
+    assert len(GUARD.violations) == start
+
+
+def test_reverse_lookups_off_the_machine_are_refused() -> None:
+    start = len(GUARD.violations)
+    try:
+        with pytest.raises(OffMachineError):
+            socket.gethostbyaddr("10.0.0.2")
+        with pytest.raises(OffMachineError):
+            socket.getnameinfo(("10.0.0.2", 80), 0)
+        assert len(GUARD.violations) == start + 2
+    finally:
+        del GUARD.violations[start:]
+
+
+def test_a_child_python_process_is_guarded_and_reported() -> None:
+    """A process the tests start inherits the guard (tests/support/child/sitecustomize.py)
+    and reports to the session: the lookup fails there and is collected here."""
+    start = len(GUARD.violations)
+    code = "import socket; socket.getaddrinfo('evil.example', 80)"
+    try:
+        child = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert child.returncode != 0
+        assert "tests may only talk to 127.0.0.1" in child.stderr
+        GUARD.collect(CHILDREN_LOG)
+        tried = GUARD.violations[start:]
+        assert len(tried) == 1
+        assert "'evil.example'" in tried[0]
+        assert tried[0].startswith("(process ")
+    finally:
+        del GUARD.violations[start:]
+
+
+def test_an_attempt_outside_any_test_is_reported_with_the_next_check() -> None:
+    """What a module or session fixture (or a late thread) tried is not lost: the next
+    check reports everything since the last one, once."""
+    guard = Guard()
+    with pytest.raises(OffMachineError):
+        guard.check_host("evil.example", "socket.getaddrinfo of")
+    assert len(guard.unreported()) == 1
+    assert guard.unreported() == []
