@@ -8,16 +8,18 @@ leases run out and the other replica goes on from the deliveries' saved state.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
 
 import httpx
 import pytest
 
 from emulator.core.outbox import Delivery, FailureSwitch, WebhookSettings
+from emulator.core.outbox.delivering import Handover
 from emulator.core.outbox.shared import SharedOutbox
 from emulator.core.shared.db import SharedDB
+from emulator.core.shared.scripts import decode
 from tests.core.test_outbox import FAST, Recorder, run, statuses, submit
 
 LEASED = replace(FAST, lease_seconds=0.3, max_attempts=4)
@@ -139,19 +141,30 @@ def test_a_retry_timer_is_handed_over_on_shutdown_not_abandoned(
 def test_a_replica_that_lost_its_lease_stops_writing(
     replica: Callable[..., SharedOutbox],
 ) -> None:
+    """A claims the session's queue, stalls past its lease, and another replica claims
+    it: A's save of the delivery's outcome is refused (``Handover``) and changes nothing,
+    so the new holder goes on from the last state A was allowed to save."""
     rec = Recorder()
 
-    async def scenario() -> Any:
+    async def scenario() -> None:
         a = replica(rec)
         made = submit(a)  # not started: nobody holds its queue yet
-        claimed = a._script("claim", "someone-else", 60_000, 10)
-        assert len(claimed) == 1
-        assert int(a._script("head", a.db.replica, "key-1\x1fs1")[0]) == 0
-        return made
+        queue = "key-1\x1fs1"
+        assert a._script("claim", a.db.replica, 1, 10) == [queue.encode()]  # a 1 ms lease
+        assert int(a._script("head", a.db.replica, queue)[0]) == 2  # A's, for now
+        await asyncio.sleep(0.05)  # A stalls past its lease
+        assert a._script("claim", "someone-else", 60_000, 10) == [queue.encode()]
+        assert int(a._script("head", a.db.replica, queue)[0]) == 0  # not A's any more
+        done = replace(made, status="delivered")
+        with pytest.raises(Handover):
+            a._save(done, finished=True)
+        head = a._script("head", "someone-else", queue)
+        assert int(head[0]) == 2  # still queued, for the new holder
+        assert decode(head[1]) == made.id
+        assert json.loads(head[2])["status"] == "pending"  # A's outcome was not written
 
-    made = run(scenario())
-    assert made.status == "pending"
-    assert rec.requests == []
+    run(scenario())
+    assert rec.requests == []  # nobody was started: no attempt went out
 
 
 def test_a_failure_switch_counts_attempts_on_every_replica(
