@@ -48,9 +48,13 @@ class ServerPool:
     def server(self, settings: Settings) -> EmulatorServer:
         from emulator.testing import EmulatorServer
 
-        # Frozen dataclasses: equal values, equal reprs. Host and port are always the
-        # server's own (127.0.0.1, a free port), so they do not make a value distinct.
-        key = repr(dataclasses.replace(settings, host="127.0.0.1", port=0))
+        # Host and port are always the server's own (127.0.0.1, a free port), so they do
+        # not make a value distinct. The key is the whole value, fields kept out of the
+        # repr included: two settings that differ only in the control token (a secret,
+        # repr=False) must not share a server.
+        same = dataclasses.replace(settings, host="127.0.0.1", port=0)
+        hidden = [getattr(same, f.name) for f in dataclasses.fields(same) if not f.repr]
+        key = repr(same) + repr(hidden)
         self.distinct.add(key)
         found = self._live.get(key)
         if found is not None:

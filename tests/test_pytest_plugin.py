@@ -115,6 +115,20 @@ def test_the_pool_stops_the_least_recently_used_server_beyond_its_limit() -> Non
         pool.stop()
 
 
+def test_settings_that_differ_only_in_the_token_get_their_own_server() -> None:
+    """The token is kept out of the settings' repr (a secret); the pool still tells the
+    values apart, or a guarded test would get an open server."""
+    pool = ServerPool()
+    try:
+        open_server = pool.server(Settings())
+        guarded = pool.server(Settings(control_token="t0k"))
+        assert guarded is not open_server
+        assert pool.server(Settings(control_token="t0k")) is guarded
+        assert httpx.post(f"{guarded.base_url}/_emulator/reset", timeout=10).status_code == 401
+    finally:
+        pool.stop()
+
+
 class TestAControlToken:
     """A project whose emulator runs with a control token: the plugin's client carries it."""
 
